@@ -1,0 +1,42 @@
+# One place for the commands that README, CI and developers share.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup train run test validate shell bench lint lock
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## Create .venv (Python 3.10) with the locked packages and the Danish spaCy pipeline
+	@scripts/setup.sh
+
+train: setup ## Train the model when data, domain, config or NLU components changed
+	@scripts/train.sh
+
+run: train ## Start the assistant: Rasa (REST channel, port 5005) and the action server (5055)
+	@scripts/run.sh
+
+validate: setup ## Check training data and domain (fails on any warning)
+	$(BIN)/python scripts/validate.py
+
+test: validate train ## Run every test: data checks, unit tests, NLU quality gate, conversation tests
+	$(BIN)/python -m pytest
+	$(BIN)/rasa test core --stories tests/stories --fail-on-prediction-errors --out results/core --quiet
+
+bench: train ## Compare our NLU pipeline with Rasa's default pipeline on the held-out split
+	$(BIN)/python -m bench.nlu_bench
+
+shell: train ## Chat with the assistant in the terminal (starts the action server too)
+	@scripts/run.sh shell
+
+lint: setup ## ruff on the Python code
+	$(BIN)/ruff check actions bot bench scripts tests
+
+lock: ## Re-resolve requirements.in into requirements.lock (needs network to PyPI)
+	@scripts/lock.sh

@@ -1,0 +1,1 @@
+"""Custom actions for Vejviser; started with `rasa run actions --actions actions`."""

@@ -1,0 +1,147 @@
+"""Custom actions, called as the action server calls them, with a real profile."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+
+from actions.common.profile import MunicipalityProfile, ProfileError, load_profile
+from actions.fallback import ActionDefaultAskAffirmation, guess_buttons, topic_labels
+from actions.intake import ActionIntakeDone, ValidateIntakeForm, parse_age
+from actions.session import ActionSessionStart
+
+ROOT = Path(__file__).resolve().parents[1]
+AALBORG = load_profile(ROOT / "profiles" / "aalborg.yml")
+
+
+def other_municipality(tmp_path: Path) -> MunicipalityProfile:
+    data = yaml.safe_load((ROOT / "profiles" / "aalborg.yml").read_text(encoding="utf-8"))
+    data.update(municipality_name="Ballerup Kommune", unit_name="Ungeindsatsen")
+    data["contact"]["phone"] = "44 77 20 00"
+    data["age_range"] = {"min": 13, "max": 30}
+    data["services"]["cv_workshop"] = False
+    path = tmp_path / "ballerup.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_profile(path)
+
+
+async def test_session_start_introduces_the_bot_and_fills_profile_slots(dispatcher, tracker_factory):
+    events = await ActionSessionStart(lambda: AALBORG).run(dispatcher, tracker_factory(), {})
+    assert events[0] == SessionStarted()
+    assert events[-1] == ActionExecuted("action_listen")
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["unit_phone"] == "99 31 37 00"
+    assert slots["municipality_name"] == "Aalborg Kommune"
+    assert slots["offers_cv_workshop"] is True
+    assert [m["response"] for m in dispatcher.messages] == ["utter_welcome", "utter_welcome_help"]
+    assert dispatcher.messages[0]["municipality_name"] == "Aalborg Kommune"
+
+
+async def test_another_municipality_needs_only_its_own_profile(dispatcher, tracker_factory, tmp_path):
+    ballerup = other_municipality(tmp_path)
+    events = await ActionSessionStart(lambda: ballerup).run(dispatcher, tracker_factory(), {})
+    assert SlotSet("unit_phone", "44 77 20 00") in events
+    assert SlotSet("offers_cv_workshop", False) in events
+    assert SlotSet("municipality_name", "Ballerup Kommune") in events
+
+
+def test_profile_without_contact_is_refused(tmp_path):
+    path = tmp_path / "broken.yml"
+    path.write_text("municipality_name: X\nunit_name: Y\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match="contact"):
+        load_profile(path)
+
+
+def test_verified_opening_hours_need_a_text(tmp_path):
+    data = yaml.safe_load((ROOT / "profiles" / "aalborg.yml").read_text(encoding="utf-8"))
+    data["opening_hours"] = {"verified": True, "text": ""}
+    path = tmp_path / "hours.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ProfileError, match="opening"):
+        load_profile(path)
+
+
+def test_fallback_offers_the_three_best_known_guesses_and_none_of_them():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.55},
+        {"name": "ask_su", "confidence": 0.4},
+        {"name": "greet", "confidence": 0.3},  # no label: never offered
+        {"name": "ask_income_options", "confidence": 0.2},
+        {"name": "ask_debt", "confidence": 0.1},
+        {"name": "ask_fgu", "confidence": 0.08},
+    ]
+    buttons = guess_buttons(ranking, topic_labels())
+    assert buttons == [
+        {"title": "SU", "payload": "/ask_su"},
+        {"title": "Penge at leve af", "payload": "/ask_income_options"},
+        {"title": "Gæld", "payload": "/ask_debt"},
+        {"title": "Ingen af dem", "payload": "/out_of_scope"},
+    ]
+
+
+def test_fallback_skips_guesses_the_model_barely_considered():
+    buttons = guess_buttons([{"name": "ask_su", "confidence": 0.01}], topic_labels())
+    assert buttons == [{"title": "Ingen af dem", "payload": "/out_of_scope"}]
+
+
+async def test_ask_affirmation_action_sends_the_danish_question_with_buttons(dispatcher, tracker_factory):
+    tracker = tracker_factory(intent_ranking=[{"name": "ask_su", "confidence": 0.5}])
+    assert await ActionDefaultAskAffirmation().run(dispatcher, tracker, {}) == []
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_ask_affirmation"
+    assert message["buttons"][0] == {"title": "SU", "payload": "/ask_su"}
+
+
+def test_every_label_belongs_to_a_domain_intent(domain):
+    assert set(topic_labels()["intents"]) <= set(domain["intents"])
+
+
+@pytest.mark.parametrize(
+    "value, age",
+    [("17", 17), ("jeg er 17 år", 17), ("19 aar", 19), ("sytten", 17), ("toogtyve", 22), (21.0, 21),
+     ("hej", None), ("22 33 44 55", None), ("0102031234", None), ("17 eller 18", None),
+     ("150", None), (True, None), (17.5, None), (None, None)],
+)
+def test_parse_age(value, age):
+    assert parse_age(value) == age
+
+
+def test_age_validation_asks_again_kindly_on_unreadable_age(dispatcher, tracker_factory):
+    result = ValidateIntakeForm().validate_age("ved ikke", dispatcher, tracker_factory(), {})
+    assert result == {"age": None}
+    assert dispatcher.messages[0]["response"] == "utter_invalid_age"
+
+
+def test_age_validation_accepts_a_typed_age(dispatcher, tracker_factory):
+    assert ValidateIntakeForm().validate_age("jeg er 16", dispatcher, tracker_factory(), {}) == {"age": 16}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("topic, expected", [("penge", "penge"), ("Læreplads", "læreplads"), ("pizza", None), (None, None)])
+def test_topic_validation_accepts_only_known_topics(dispatcher, tracker_factory, topic, expected):
+    assert ValidateIntakeForm().validate_intake_topic(topic, dispatcher, tracker_factory(), {}) == {"intake_topic": expected}
+
+
+@pytest.mark.parametrize(
+    "age, responses",
+    [
+        (17, ["utter_intake_next_step"]),
+        (14, ["utter_intake_parent_note", "utter_intake_next_step"]),
+        (12, ["utter_intake_too_young"]),
+        (30, ["utter_intake_too_old"]),
+        ("1709021234", ["utter_invalid_age"]),  # a slot set around the form is re-checked
+    ],
+)
+async def test_intake_done_answers_by_age(dispatcher, tracker_factory, age, responses):
+    tracker = tracker_factory(slots={"age": age, "intake_topic": "job"})
+    assert await ActionIntakeDone(lambda: AALBORG).run(dispatcher, tracker, {}) == []
+    assert [m["response"] for m in dispatcher.messages] == responses
+
+
+async def test_intake_done_uses_the_profile_age_range(dispatcher, tracker_factory, tmp_path):
+    ballerup = other_municipality(tmp_path)
+    tracker = tracker_factory(slots={"age": 30})
+    await ActionIntakeDone(lambda: ballerup).run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_intake_next_step"]
+    assert dispatcher.messages[0]["unit_name"] == "Ungeindsatsen"

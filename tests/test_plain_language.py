@@ -1,0 +1,76 @@
+"""Every text the assistant sends meets shared/spec/plain-language.md (LIX, length)."""
+
+from pathlib import Path
+from typing import List, Tuple
+
+import yaml
+
+from bot.quality.lix import hardest, measure
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_LIX = 35
+MAX_MEAN_LIX = 28
+MAX_WORDS_PER_BUBBLE = 60
+MAX_BUTTON_WORDS = 4
+
+
+def bubble_texts() -> List[Tuple[str, str]]:
+    """(where, text) for every response variation in the domain."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return [
+        (name, variation["text"])
+        for name, variations in domain["responses"].items()
+        for variation in variations
+        if variation.get("text")
+    ]
+
+
+def button_titles() -> List[Tuple[str, str]]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    labels = yaml.safe_load((ROOT / "actions/content/topic_labels.yml").read_text(encoding="utf-8"))
+    titles = [
+        (name, button["title"])
+        for name, variations in domain["responses"].items()
+        for variation in variations
+        for button in variation.get("buttons", [])
+    ]
+    titles += [("topic_labels", label) for label in labels["intents"].values()]
+    return titles + [("topic_labels", labels["none_of_them"])]
+
+
+def test_print_the_ten_hardest_texts():
+    print("\nThe 10 hardest texts (LIX, words, response):")
+    by_text = {text: name for name, text in bubble_texts()}
+    for score in hardest(by_text):
+        print(f"  {score.lix:5.1f} {score.words:3d}  {by_text[score.text]}: {score.text[:70]!r}")
+
+
+def test_every_bubble_has_lix_at_most_35():
+    too_hard = {name: round(measure(text).lix, 1) for name, text in bubble_texts() if measure(text).lix > MAX_LIX}
+    assert too_hard == {}
+
+
+def test_mean_lix_is_at_most_28():
+    scores = [measure(text).lix for _, text in bubble_texts()]
+    assert sum(scores) / len(scores) <= MAX_MEAN_LIX
+
+
+def test_every_bubble_has_at_most_60_words():
+    too_long = {name: measure(text).words for name, text in bubble_texts() if measure(text).words > MAX_WORDS_PER_BUBBLE}
+    assert too_long == {}
+
+
+def test_buttons_have_one_to_four_words():
+    assert [t for _, t in button_titles() if not 1 <= len(t.split()) <= MAX_BUTTON_WORDS] == []
+
+
+def test_lix_formula_matches_the_spec():
+    score = measure("Du kan søge SU på su.dk. Det tager fem minutter: https://www.su.dk")
+    # 9 words ("su.dk" and the URL are left out), 2 sentences, 1 long word ("minutter").
+    assert (score.words, score.sentences, score.long_words) == (9, 2, 1)
+    assert round(score.lix, 2) == round(9 / 2 + 100 * 1 / 9, 2)
+
+
+def test_template_variables_count_as_one_short_word():
+    score = measure("Ring til {unit_name} på {unit_phone}.")
+    assert (score.words, score.long_words) == (5, 0)
