@@ -41,7 +41,7 @@ class NluScores:
     errors: List[Tuple[str, str, str]] = field(default_factory=list)
 
     def _f1(self, intent: str) -> float:
-        pairs = list(zip(self.gold, self.predicted))
+        pairs = list(zip(self.gold, self.predicted, strict=True))
         tp = sum(g == p == intent for g, p in pairs)
         fp = sum(p == intent and g != intent for g, p in pairs)
         fn = sum(g == intent and p != intent for g, p in pairs)
@@ -49,7 +49,7 @@ class NluScores:
 
     @property
     def accuracy(self) -> float:
-        return sum(g == p for g, p in zip(self.gold, self.predicted)) / len(self.gold)
+        return sum(g == p for g, p in zip(self.gold, self.predicted, strict=True)) / len(self.gold)
 
     @property
     def macro_f1(self) -> float:
@@ -57,7 +57,7 @@ class NluScores:
         return sum(self._f1(i) for i in intents) / len(intents)
 
     def _share(self, gold_filter: Callable[[str], bool], hit: Callable[[str], bool]) -> float:
-        chosen = [p for g, p in zip(self.gold, self.predicted) if gold_filter(g)]
+        chosen = [p for g, p in zip(self.gold, self.predicted, strict=True) if gold_filter(g)]
         return sum(hit(p) for p in chosen) / len(chosen) if chosen else float("nan")
 
     @property

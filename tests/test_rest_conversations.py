@@ -1,0 +1,162 @@
+"""Real conversations over the REST channel against the real Rasa and action servers.
+
+The servers are started here (as `make run` starts them) on free ports with a
+throw-away SQLite tracker store, and stopped afterwards.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+pytestmark = [pytest.mark.model, pytest.mark.servers]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+class Servers:
+    def __init__(self, tmp: Path, model: Path) -> None:
+        self.rasa_port, self.actions_port = free_port(), free_port()
+        endpoints = tmp / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
+            encoding="utf-8",
+        )
+        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+        self.logs = [open(tmp / "actions.log", "w"), open(tmp / "rasa.log", "w")]
+        self.actions = subprocess.Popen(
+            [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            cwd=ROOT, env=env, stdout=self.logs[0], stderr=subprocess.STDOUT,
+        )
+        self.rasa = subprocess.Popen(
+            [BIN / "rasa", "run", "--model", str(model), "--endpoints", str(endpoints),
+             "--credentials", str(ROOT / "credentials.yml"), "--port", str(self.rasa_port),
+             "--interface", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=self.logs[1], stderr=subprocess.STDOUT,
+        )
+        wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
+        wait_for(f"http://127.0.0.1:{self.rasa_port}/", self.rasa)
+
+    def say(self, sender: str, text: str) -> List[Dict]:
+        response = requests.post(
+            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def stop_actions(self) -> None:
+        self.actions.terminate()
+        self.actions.wait(timeout=30)
+
+    def stop(self) -> None:
+        for process in (self.rasa, self.actions):
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+        for log in self.logs:
+            log.close()
+
+
+@pytest.fixture(scope="module")
+def servers(trained_model, tmp_path_factory):
+    running = Servers(tmp_path_factory.mktemp("servers"), trained_model)
+    yield running
+    running.stop()
+
+
+def texts(messages: List[Dict]) -> List[str]:
+    return [m.get("text", "") for m in messages]
+
+
+def new_user() -> str:
+    return uuid.uuid4().hex
+
+
+def test_first_message_says_it_is_a_chatbot_and_links_privacy(servers):
+    replies = servers.say(new_user(), "hej")
+    assert "chatbot" in replies[0]["text"]
+    assert "Aalborg Kommune" in replies[0]["text"]
+    payloads = [b["payload"] for m in replies for b in m.get("buttons", [])]
+    assert "/ask_privacy" in payloads
+
+
+def test_phone_style_su_question_gets_the_su_answer_with_link(servers):
+    user = new_user()
+    servers.say(user, "hej")
+    replies = texts(servers.say(user, "hvordn søger ja su"))
+    assert any("https://www.su.dk" in t for t in replies)
+    assert any("minSU" in t for t in replies)
+
+
+def test_answers_use_the_municipality_profile(servers):
+    user = new_user()
+    servers.say(user, "hej")
+    replies = texts(servers.say(user, "hvad er jeres adresse og tlf"))
+    assert any("Sønderbro 12, 9000 Aalborg" in t and "99 31 37 00" in t for t in replies)
+
+
+def test_intake_with_interruption_then_the_next_step(servers):
+    user = new_user()
+    servers.say(user, "hej")
+    assert "Hvad vil du gerne tale om?" in texts(servers.say(user, "kan jeg få en samtale med en vejleder"))[0]
+    assert texts(servers.say(user, '/inform{"intake_topic": "job"}')) == ["Hvor gammel er du? Skriv bare tallet."]
+    interrupted = texts(servers.say(user, "hvad er fgu"))
+    assert "FGU" in interrupted[0]
+    assert interrupted[-1] == "Hvor gammel er du? Skriv bare tallet."
+    done = texts(servers.say(user, "19"))
+    assert any("99 31 37 00" in t and "job" in t for t in done)
+
+
+def test_crisis_inside_the_intake_comes_first_and_ends_the_form(servers):
+    user = new_user()
+    servers.say(user, "hej")
+    servers.say(user, "jeg vil gerne booke en tid")
+    replies = texts(servers.say(user, "jeg har lyst til at slå mig selv ihjel"))
+    assert replies[0].startswith("Det lyder rigtig svært")
+    assert "112" in replies[1] and "70 201 201" in replies[1]
+    after = texts(servers.say(user, "hvad er su"))
+    assert not any("Hvor gammel" in t for t in after)
+
+
+def test_unclear_message_asks_mente_du_with_guesses(servers):
+    user = new_user()
+    servers.say(user, "hej")
+    replies = servers.say(user, "penge ting")
+    assert replies[0]["text"].startswith(("Jeg er ikke helt sikker", "Der er flere måder"))
+
+
+def test_crisis_answer_does_not_need_the_action_server(servers):
+    servers.stop_actions()
+    replies = texts(servers.say(new_user(), "jeg vil ikke leve mere"))
+    assert replies[0].startswith("Det lyder rigtig svært")
+    assert any("112" in t for t in replies)
