@@ -87,3 +87,22 @@ def test_crisis_guard_leaves_other_messages_untouched(matcher):
     message.set(INTENT, {"name": "ask_su", "confidence": 0.97})
     CrisisGuard(matcher).process([message])
     assert message.get(INTENT)["name"] == "ask_su"
+
+
+def test_crisis_guard_answers_a_plausible_crisis_even_when_it_is_not_the_top_guess(matcher):
+    message = Message({TEXT: "hvordan gør man det uden at det gør ondt"})
+    message.set(INTENT, {"name": "ask_substance_abuse", "confidence": 0.5})
+    message.set(
+        INTENT_RANKING_KEY,
+        [{"name": "ask_substance_abuse", "confidence": 0.5}, {"name": "crisis", "confidence": 0.35}],
+    )
+    CrisisGuard(matcher, crisis_confidence_floor=0.3).process([message])
+    assert message.get(INTENT)["name"] == "crisis"
+
+
+def test_crisis_guard_ignores_a_faint_crisis_score(matcher):
+    message = Message({TEXT: "hvordan søger jeg su"})
+    message.set(INTENT, {"name": "ask_su", "confidence": 0.8})
+    message.set(INTENT_RANKING_KEY, [{"name": "ask_su", "confidence": 0.8}, {"name": "crisis", "confidence": 0.1}])
+    CrisisGuard(matcher, crisis_confidence_floor=0.3).process([message])
+    assert message.get(INTENT)["name"] == "ask_su"

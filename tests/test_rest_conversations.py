@@ -148,11 +148,25 @@ def test_crisis_inside_the_intake_comes_first_and_ends_the_form(servers):
     assert not any("Hvor gammel" in t for t in after)
 
 
-def test_unclear_message_asks_mente_du_with_guesses(servers):
+def test_two_stage_fallback_asks_mente_du_then_rephrase_then_offers_a_person(servers):
+    # "/nlu_fallback" plays an unclear message, so the path does not hang on one model's guesses.
     user = new_user()
     servers.say(user, "hej")
-    replies = servers.say(user, "penge ting")
-    assert replies[0]["text"].startswith(("Jeg er ikke helt sikker", "Der er flere måder"))
+    first = servers.say(user, "/nlu_fallback")
+    assert first[0]["text"].startswith("Jeg er ikke helt sikker")
+    assert first[0]["buttons"][-1] == {"title": "Ingen af dem", "payload": "/out_of_scope"}
+    assert texts(servers.say(user, "/out_of_scope"))[0].startswith("Undskyld, det forstod jeg ikke")
+    assert texts(servers.say(user, "/nlu_fallback"))[0].startswith("Jeg er ikke helt sikker")
+    gave_up = servers.say(user, "/out_of_scope")
+    assert gave_up[0]["text"].startswith("Jeg forstår dig desværre ikke")
+    assert {"title": "Tal med en vejleder", "payload": "/request_human"} in gave_up[0]["buttons"]
+
+
+def test_choosing_a_guess_answers_that_topic(servers):
+    user = new_user()
+    servers.say(user, "hej")
+    servers.say(user, "/nlu_fallback")
+    assert any("https://www.su.dk" in t for t in texts(servers.say(user, "/ask_su")))
 
 
 def test_crisis_answer_does_not_need_the_action_server(servers):

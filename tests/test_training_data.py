@@ -34,6 +34,7 @@ def examples_by_intent(directory: Path) -> Dict[str, List[str]]:
 
 TRAIN = examples_by_intent(ROOT / "data" / "nlu")
 HELDOUT = examples_by_intent(ROOT / "tests" / "nlu_heldout")
+DEV = examples_by_intent(ROOT / "tests" / "nlu_dev")
 
 
 def test_every_spec_intent_is_in_the_domain_with_data(domain):
@@ -52,9 +53,10 @@ def test_enough_training_and_heldout_examples(intent):
     assert len(HELDOUT.get(intent, [])) >= MIN_HELDOUT
 
 
-def test_heldout_never_overlaps_training():
+@pytest.mark.parametrize("split", [HELDOUT, DEV], ids=["heldout", "dev"])
+def test_evaluation_splits_never_overlap_training(split):
     train = {fold_text(t) for texts in TRAIN.values() for t in texts}
-    leaked = [t for texts in HELDOUT.values() for t in texts if fold_text(t) in train]
+    leaked = [t for texts in split.values() for t in texts if fold_text(t) in train]
     assert leaked == []
 
 

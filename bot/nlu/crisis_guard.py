@@ -69,7 +69,11 @@ class CrisisMatcher:
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
 class CrisisGuard(GraphComponent, IntentClassifier):
-    """Sets intent `crisis` with confidence 1.0 when the message has a crisis phrase."""
+    """Sets intent `crisis` with confidence 1.0 on a crisis phrase or a plausible crisis.
+
+    A missed crisis costs far more than an unneeded crisis answer, so the classifier's
+    crisis score only has to reach `crisis_confidence_floor`, not be the top intent.
+    """
 
     @classmethod
     def required_components(cls) -> List[type]:
@@ -77,10 +81,11 @@ class CrisisGuard(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"phrases": "bot/nlu/crisis_phrases.yml"}
+        return {"phrases": "bot/nlu/crisis_phrases.yml", "crisis_confidence_floor": 0.3}
 
-    def __init__(self, matcher: CrisisMatcher) -> None:
+    def __init__(self, matcher: CrisisMatcher, crisis_confidence_floor: float = 0.3) -> None:
         self._matcher = matcher
+        self._floor = crisis_confidence_floor
 
     @classmethod
     def create(
@@ -90,14 +95,20 @@ class CrisisGuard(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> CrisisGuard:
-        return cls(CrisisMatcher.from_file(Path(config["phrases"])))
+        return cls(CrisisMatcher.from_file(Path(config["phrases"])), float(config["crisis_confidence_floor"]))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
-            if text and self._matcher.matches(text):
+            if text and (self._matcher.matches(text) or self._model_sees_crisis(message)):
                 _force_crisis(message)
         return messages
+
+    def _model_sees_crisis(self, message: Message) -> bool:
+        return any(
+            entry.get("name") == CRISIS_INTENT and float(entry.get("confidence") or 0.0) >= self._floor
+            for entry in message.get(INTENT_RANKING_KEY) or []
+        )
 
 
 def _force_crisis(message: Message) -> None:

@@ -1,0 +1,55 @@
+"""Logistic-regression intent classifier with a tunable regularisation strength.
+
+Rasa's LogisticRegressionClassifier fixes C=1.0 and names its saved file after the
+graph node, which breaks loading when Rasa's training cache renames the node. This
+subclass takes `C` from the config and saves under a fixed file name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Text
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+MODEL_FILE = "linear_intent_classifier.skops"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(LogisticRegressionClassifier):
+    """Calibrated class probabilities on sparse n-gram features; trains in seconds."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "max_iter": 1000}
+
+    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
+        super().__init__(config, name, model_storage, resource)
+        self.clf.set_params(C=float(self.config["C"]))
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as model_dir:
+            sio.dump(self.clf, model_dir / MODEL_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        import skops.io as sio
+
+        component = cls(config, execution_context.node_name, model_storage, resource)
+        with model_storage.read_from(resource) as model_dir:
+            path = model_dir / MODEL_FILE
+            # Only the types our own training wrote (sklearn and numpy) are accepted.
+            component.clf = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+        return component
