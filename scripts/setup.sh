@@ -19,7 +19,7 @@ fi
 
 if [ ! -f "$STAMP" ]; then
   echo "setup: installing locked dependencies (first run takes a few minutes)"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip wheel setuptools==70.3.0
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip wheel==0.45.1 setuptools==70.3.0
   "$VENV/bin/python" -m pip install --quiet --no-deps -r "$LOCK"
   "$VENV/bin/python" -m pip check
   rm -f "$SPACY_DIR/config.cfg"
