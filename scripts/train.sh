@@ -17,5 +17,5 @@ if [ -f "$MODEL" ] && [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$want"
   exit 0
 fi
 echo "train: training $MODEL (data, domain, config or NLU code changed)"
-.venv/bin/rasa train --force --fixed-model-name vejviser --out models
+.venv/bin/rasa train --force --fixed-model-name vejviser --out models --quiet
 echo "$want" > "$STAMP_FILE"
