@@ -9,8 +9,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common.profile import MunicipalityProfile, current_profile
+from bot.nlu.folding import fold_text
 
 INTAKE_TOPICS = ("penge", "uddannelse", "job", "cv", "læreplads", "trivsel", "andet")
+# Folded words (see bot.nlu.folding) that name a topic when the user types instead of tapping.
+TOPIC_WORDS = {
+    "penge": {"penge", "su", "gaeld", "kontanthjaelp", "uddannelseshjaelp", "oekonomi", "money"},
+    "uddannelse": {"uddannelse", "skole", "gymnasium", "fgu", "hf", "eud", "eux", "education"},
+    "job": {"job", "arbejde", "work"},
+    "cv": {"cv", "ansoegning"},
+    "læreplads": {"laereplads", "elevplads", "laerling"},
+    "trivsel": {"trivsel", "har det svaert", "ked af det", "angst", "stress"},
+    "andet": {"andet", "noget andet", "ved ikke"},
+}
 PARENT_NOTE_BELOW_AGE = 15  # Danish age for a child's own consent to online services
 PLAUSIBLE_AGES = range(5, 100)
 
@@ -43,6 +54,17 @@ def parse_age(value: Any) -> Optional[int]:
     return words[0] if len(words) == 1 else None
 
 
+def parse_topic(value: Any) -> Optional[str]:
+    """A known topic from a button value or typed text ("noget med penge"), else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if value.strip().lower() in INTAKE_TOPICS:
+        return value.strip().lower()
+    folded = f" {fold_text(value)} "
+    found = [topic for topic, words in TOPIC_WORDS.items() if any(f" {w} " in folded for w in words)]
+    return found[0] if len(found) == 1 else None
+
+
 class ValidateIntakeForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_intake_form"
@@ -50,8 +72,10 @@ class ValidateIntakeForm(FormValidationAction):
     def validate_intake_topic(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        topic = str(slot_value).strip().lower() if slot_value is not None else ""
-        return {"intake_topic": topic if topic in INTAKE_TOPICS else None}
+        topic = parse_topic(slot_value)
+        if topic is None:
+            dispatcher.utter_message(response="utter_invalid_intake_topic")
+        return {"intake_topic": topic}
 
     def validate_age(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

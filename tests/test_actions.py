@@ -118,9 +118,20 @@ def test_age_validation_accepts_a_typed_age(dispatcher, tracker_factory):
     assert dispatcher.messages == []
 
 
-@pytest.mark.parametrize("topic, expected", [("penge", "penge"), ("Læreplads", "læreplads"), ("pizza", None), (None, None)])
-def test_topic_validation_accepts_only_known_topics(dispatcher, tracker_factory, topic, expected):
+@pytest.mark.parametrize(
+    "topic, expected",
+    [("penge", "penge"), ("Læreplads", "læreplads"), ("noget med min gæld", "penge"), ("hjælp til mit CV", "cv"),
+     ("elevplads", "læreplads"), ("ved ikke", "andet")],
+)
+def test_topic_validation_reads_buttons_and_typed_topics(dispatcher, tracker_factory, topic, expected):
     assert ValidateIntakeForm().validate_intake_topic(topic, dispatcher, tracker_factory(), {}) == {"intake_topic": expected}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("topic", ["pizza", "17", "penge og job", None, "   "])
+def test_topic_validation_asks_again_when_no_single_topic_is_named(dispatcher, tracker_factory, topic):
+    assert ValidateIntakeForm().validate_intake_topic(topic, dispatcher, tracker_factory(), {}) == {"intake_topic": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_intake_topic"]
 
 
 @pytest.mark.parametrize(

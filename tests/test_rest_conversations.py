@@ -137,6 +137,16 @@ def test_intake_with_interruption_then_the_next_step(servers):
     assert any("99 31 37 00" in t and "job" in t for t in done)
 
 
+def test_intake_asks_again_kindly_when_the_topic_is_not_understood(servers):
+    user = new_user()
+    servers.say(user, "hej")
+    servers.say(user, "kan jeg få en samtale med en vejleder")
+    replies = servers.say(user, "17")
+    assert replies[0]["text"].startswith("Det fangede jeg ikke")
+    assert replies[-1]["text"] == "Lad os finde en vejleder til dig. Hvad vil du gerne tale om?"
+    assert texts(servers.say(user, "noget med min gæld")) == ["Hvor gammel er du? Skriv bare tallet."]
+
+
 def test_crisis_inside_the_intake_comes_first_and_ends_the_form(servers):
     user = new_user()
     servers.say(user, "hej")
