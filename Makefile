@@ -27,7 +27,7 @@ validate: setup ## Check training data and domain (fails on any warning)
 
 test: validate train ## Run every test: data checks, unit tests, NLU quality gate, conversation tests
 	$(BIN)/python -m pytest
-	$(BIN)/rasa test core --stories tests/stories --fail-on-prediction-errors --out results/core --quiet
+	$(BIN)/rasa test core --stories tests/stories --e2e --fail-on-prediction-errors --out results/core --quiet
 
 bench: train ## Compare our NLU pipeline with Rasa's default pipeline on the held-out split
 	$(BIN)/python -m bench.nlu_bench

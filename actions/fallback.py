@@ -31,6 +31,8 @@ def guess_buttons(
         if entry.get("name") in known
         and float(entry.get("confidence") or 0.0) >= MIN_GUESS_CONFIDENCE
     ][:MAX_GUESSES]
+    if not guesses:
+        return []
     buttons = [{"title": known[name], "payload": f"/{name}"} for name in guesses]
     # Rasa's two-stage fallback reads out_of_scope as "none of these".
     buttons.append({"title": labels["none_of_them"], "payload": "/out_of_scope"})
@@ -48,5 +50,8 @@ class ActionDefaultAskAffirmation(Action):
     ) -> List[EventType]:
         ranking = tracker.latest_message.get("intent_ranking") or []
         buttons = guess_buttons(ranking, topic_labels())
-        dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
+        if buttons:
+            dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
+        else:  # nothing worth offering: ask for other words instead of an empty "Mente du"
+            dispatcher.utter_message(response="utter_ask_rephrase")
         return []

@@ -13,7 +13,8 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >>logs/actions.log 2>&1 &
+# Only Rasa on this machine may call the action server.
+SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >>logs/actions.log 2>&1 &
 pids+=($!)
 echo "run: action server on http://127.0.0.1:$ACTIONS_PORT (log: logs/actions.log)"
 
@@ -24,6 +25,6 @@ fi
 
 echo "run: Rasa on http://127.0.0.1:$RASA_PORT  (REST: POST /webhooks/rest/webhook)"
 .venv/bin/rasa run --model models/vejviser.tar.gz --endpoints endpoints.yml \
-  --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 --cors "*" &
+  --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 &
 pids+=($!)
 wait -n

@@ -80,9 +80,14 @@ def test_fallback_offers_the_three_best_known_guesses_and_none_of_them():
     ]
 
 
-def test_fallback_skips_guesses_the_model_barely_considered():
-    buttons = guess_buttons([{"name": "ask_su", "confidence": 0.01}], topic_labels())
-    assert buttons == [{"title": "Ingen af dem", "payload": "/out_of_scope"}]
+def test_fallback_offers_no_buttons_when_no_guess_is_worth_offering():
+    assert guess_buttons([{"name": "ask_su", "confidence": 0.01}, {"name": "greet", "confidence": 0.9}], topic_labels()) == []
+
+
+async def test_ask_affirmation_without_guesses_asks_for_other_words(dispatcher, tracker_factory):
+    tracker = tracker_factory(intent_ranking=[{"name": "nlu_fallback", "confidence": 0.4}])
+    await ActionDefaultAskAffirmation().run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
 
 
 async def test_ask_affirmation_action_sends_the_danish_question_with_buttons(dispatcher, tracker_factory):

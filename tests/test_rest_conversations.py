@@ -105,6 +105,7 @@ def new_user() -> str:
 def test_first_message_says_it_is_a_chatbot_and_links_privacy(servers):
     replies = servers.say(new_user(), "hej")
     assert "chatbot" in replies[0]["text"]
+    assert sum("chatbot" in m.get("text", "") for m in replies) == 1  # introduced once, not repeated
     assert "Aalborg Kommune" in replies[0]["text"]
     payloads = [b["payload"] for m in replies for b in m.get("buttons", [])]
     assert "/ask_privacy" in payloads
@@ -158,15 +159,20 @@ def test_crisis_inside_the_intake_comes_first_and_ends_the_form(servers):
     assert not any("Hvor gammel" in t for t in after)
 
 
+# "støtte" (support) is honestly ambiguous: SPS/STU, money, ... The model falls back on it.
+UNCLEAR = "støtte"
+
+
 def test_two_stage_fallback_asks_mente_du_then_rephrase_then_offers_a_person(servers):
-    # "/nlu_fallback" plays an unclear message, so the path does not hang on one model's guesses.
     user = new_user()
     servers.say(user, "hej")
-    first = servers.say(user, "/nlu_fallback")
+    first = servers.say(user, UNCLEAR)
     assert first[0]["text"].startswith("Jeg er ikke helt sikker")
+    guesses = [b["payload"] for b in first[0]["buttons"][:-1]]
+    assert guesses and all(p.startswith("/ask_") for p in guesses)
     assert first[0]["buttons"][-1] == {"title": "Ingen af dem", "payload": "/out_of_scope"}
     assert texts(servers.say(user, "/out_of_scope"))[0].startswith("Undskyld, det forstod jeg ikke")
-    assert texts(servers.say(user, "/nlu_fallback"))[0].startswith("Jeg er ikke helt sikker")
+    assert texts(servers.say(user, UNCLEAR))[0].startswith("Jeg er ikke helt sikker")
     gave_up = servers.say(user, "/out_of_scope")
     assert gave_up[0]["text"].startswith("Jeg forstår dig desværre ikke")
     assert {"title": "Tal med en vejleder", "payload": "/request_human"} in gave_up[0]["buttons"]
@@ -175,12 +181,18 @@ def test_two_stage_fallback_asks_mente_du_then_rephrase_then_offers_a_person(ser
 def test_choosing_a_guess_answers_that_topic(servers):
     user = new_user()
     servers.say(user, "hej")
-    servers.say(user, "/nlu_fallback")
-    assert any("https://www.su.dk" in t for t in texts(servers.say(user, "/ask_su")))
+    offered = [b["payload"] for b in servers.say(user, UNCLEAR)[0]["buttons"]]
+    assert "/ask_disability" in offered
+    assert any("https://www.spsu.dk" in t for t in texts(servers.say(user, "/ask_disability")))
 
 
+# Stops the action server, so it runs last in this module.
 def test_crisis_answer_does_not_need_the_action_server(servers):
+    in_form = new_user()
+    servers.say(in_form, "hej")
+    servers.say(in_form, "kan jeg få en samtale med en vejleder")
     servers.stop_actions()
-    replies = texts(servers.say(new_user(), "jeg vil ikke leve mere"))
-    assert replies[0].startswith("Det lyder rigtig svært")
-    assert any("112" in t for t in replies)
+    for user in (new_user(), in_form):
+        replies = texts(servers.say(user, "jeg vil ikke leve mere"))
+        assert replies[0].startswith("Det lyder rigtig svært"), user
+        assert any("112" in t for t in replies)

@@ -22,6 +22,7 @@ class ProfileError(ValueError):
 class MunicipalityProfile:
     municipality_name: str
     unit_name: str
+    contact_name: str
     address: str
     phone: str
     website: str
@@ -39,6 +40,7 @@ class MunicipalityProfile:
             profile = cls(
                 municipality_name=str(data["municipality_name"]),
                 unit_name=str(data["unit_name"]),
+                contact_name=str(contact["name"]),
                 address=str(contact["address"]),
                 phone=str(contact["phone"]),
                 website=str(contact["website"]),
@@ -61,6 +63,7 @@ class MunicipalityProfile:
         return {
             "municipality_name": self.municipality_name,
             "unit_name": self.unit_name,
+            "contact_name": self.contact_name,
             "unit_address": self.address,
             "unit_phone": self.phone,
             "unit_website": self.website,

@@ -16,6 +16,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 
 MODEL_FILE = "linear_intent_classifier.skops"
+TRUSTED_TYPE_PREFIXES = ("sklearn.", "numpy.")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -50,6 +51,10 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         component = cls(config, execution_context.node_name, model_storage, resource)
         with model_storage.read_from(resource) as model_dir:
             path = model_dir / MODEL_FILE
-            # Only the types our own training wrote (sklearn and numpy) are accepted.
-            component.clf = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+            # Only the types our own training writes (sklearn and numpy) are trusted.
+            untrusted = sio.get_untrusted_types(file=path)
+            foreign = [t for t in untrusted if not t.startswith(TRUSTED_TYPE_PREFIXES)]
+            if foreign:
+                raise ValueError(f"{path} holds types that training never writes: {foreign}")
+            component.clf = sio.load(path, trusted=untrusted)
         return component

@@ -74,6 +74,8 @@ class CrisisPolicy(Policy):
             actions_since_last_user_message(tracker),
             tracker.active_loop_name,
         )
-        if action:
-            probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities)
+        if not action:
+            return self._prediction(probabilities)
+        probabilities[domain.index_for_action(action)] = 1.0
+        # Marked like a form's own next step, which otherwise outranks every policy.
+        return self._prediction(probabilities, is_no_user_prediction=True)
