@@ -53,3 +53,22 @@ def test_every_action_in_rules_and_stories_exists(domain):
         for block in (data.get("rules") or []) + (data.get("stories") or []):
             used |= {step["action"] for step in block.get("steps", []) if "action" in step}
     assert used - known == set()
+
+
+def test_answers_inside_the_intake_match_the_answers_outside_it():
+    import yaml
+    from pathlib import Path
+
+    rules_dir = Path(__file__).resolve().parents[1] / "data" / "rules"
+
+    def answers(file_name):
+        found = {}
+        for rule in yaml.safe_load((rules_dir / file_name).read_text(encoding="utf-8"))["rules"]:
+            steps = rule["steps"]
+            actions = [s["action"] for s in steps if "action" in s and s["action"] != "intake_form"]
+            found[steps[0]["intent"]] = actions
+        return found
+
+    outside = {**answers("topics.yml"), **answers("conversation.yml")}
+    inside = answers("intake_interruptions.yml")
+    assert {intent: outside[intent] for intent in inside} == inside
