@@ -56,8 +56,9 @@ def test_every_action_in_rules_and_stories_exists(domain):
 
 
 def test_answers_inside_the_intake_match_the_answers_outside_it():
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     rules_dir = Path(__file__).resolve().parents[1] / "data" / "rules"
 
