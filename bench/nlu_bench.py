@@ -74,7 +74,8 @@ def print_table(title: str, columns: Dict[str, NluScores], train_seconds: Dict[s
     for row in rows:
         cells = "".join(f"{columns[n].as_rows()[row]:22.3f}" for n in names)
         print(f"{row:32s}{cells}")
-    print(f"{'training time (s)':32s}" + "".join(f"{train_seconds.get(n, float('nan')):22.1f}" for n in names))
+    print(f"{'NLU training time (s)':32s}"
+          + "".join(f"{train_seconds[n]:22.1f}" if n in train_seconds else f"{'(make train)':>22s}" for n in names))
 
 
 def main() -> int:

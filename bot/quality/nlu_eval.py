@@ -115,8 +115,12 @@ async def score(parse: Callable[[str], Awaitable[Dict]], pairs: List[Tuple[str, 
 
 def score_model(model_path: Path, pairs: List[Tuple[str, str]]) -> NluScores:
     """Loads a packed model and scores it on the pairs."""
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # Rasa logs every parsed text at debug level
     agent = Agent.load(str(model_path))
 
     async def run() -> NluScores:
