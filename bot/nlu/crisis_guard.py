@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.folding import fold_text
 
 CRISIS_INTENT = "crisis"
+DEFAULT_CONFIDENCE_FLOOR = 0.3
 
 
 # Phones without æøå also get "a"/"o"/"e" alone: "slår" arrives as "slaar" or "slar".
@@ -81,9 +82,9 @@ class CrisisGuard(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"phrases": "bot/nlu/crisis_phrases.yml", "crisis_confidence_floor": 0.3}
+        return {"phrases": "bot/nlu/crisis_phrases.yml", "crisis_confidence_floor": DEFAULT_CONFIDENCE_FLOOR}
 
-    def __init__(self, matcher: CrisisMatcher, crisis_confidence_floor: float = 0.3) -> None:
+    def __init__(self, matcher: CrisisMatcher, crisis_confidence_floor: float = DEFAULT_CONFIDENCE_FLOOR) -> None:
         self._matcher = matcher
         self._floor = crisis_confidence_floor
 
