@@ -1,0 +1,40 @@
+"""`python -m actions.outbox_relay`: delivers the booking outbox while the service is back.
+
+Started by scripts/run.sh beside the action server (same machine, same outbox file)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+
+from actions.clients.booking import BookingClient
+from actions.common.outbox import Outbox, deliver_due
+
+log = logging.getLogger("vejviser.outbox")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    interval = float(os.environ.get("BOOKING_OUTBOX_INTERVAL", 5))
+    outbox, client = Outbox(), BookingClient.from_env()
+    running = True
+
+    def stop(*_args: object) -> None:
+        nonlocal running
+        running = False
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("outbox relay: %s every %.0f s", outbox.path, interval)
+    while running:
+        delivered, failed = deliver_due(outbox, client)
+        if delivered or failed:
+            waiting, dead = outbox.counts()
+            log.info("outbox: delivered %d, failed %d, waiting %d, refused %d", delivered, failed, waiting, dead)
+        time.sleep(interval)
+
+
+if __name__ == "__main__":
+    main()
