@@ -1,0 +1,54 @@
+"""The REST channel with CPR masking: a CPR number typed by mistake never reaches the
+tracker store, the NLU or a log; the user is told kindly that it is not needed.
+
+Named in credentials.yml as `bot.channels.rest.PrivateRestInput`; the URL stays
+/webhooks/rest/webhook."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, Sanic
+from sanic.exceptions import SanicException
+from sanic.request import Request
+
+from bot.privacy import CPR_MASK, mask_cpr
+
+log = logging.getLogger(__name__)
+NOTICE_RESPONSE = "utter_cpr_removed"
+
+
+def notice_text() -> Optional[str]:
+    """The notice from the running agent's domain (texts live in domain.yml)."""
+    try:
+        agent = Sanic.get_app().ctx.agent
+    except (SanicException, AttributeError):
+        return None
+    domain = getattr(agent, "domain", None)
+    variants = (getattr(domain, "responses", None) or {}).get(NOTICE_RESPONSE) or []
+    return variants[0].get("text") if variants else None
+
+
+class PrivateRestInput(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def _extract_message(self, req: Request) -> Optional[Text]:
+        text = super()._extract_message(req)
+        masked, _count = mask_cpr(text) if isinstance(text, str) else (text, 0)
+        return masked
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        async def handle(message: UserMessage) -> Any:
+            if isinstance(message.text, str) and CPR_MASK in message.text:
+                log.info("a CPR number was masked in a message")  # never the number or the text
+                notice = notice_text()
+                if notice:
+                    await message.output_channel.send_text_message(message.sender_id, notice)
+            return await on_new_message(message)
+
+        return super().blueprint(handle)
