@@ -1,7 +1,7 @@
 """Runs `rasa data validate` and fails on every warning that has no known cause.
 
 Rasa warns "utterance X is not used in any story or rule" also for responses that
-code sends (custom actions, form questions, Rasa's fallback actions). Those are
+code sends (custom actions, channels, form questions, Rasa's fallback actions). Those are
 listed as explained; every other warning fails the check.
 """
 
@@ -21,8 +21,8 @@ RASA_DEFAULT_ACTION_RESPONSES = {"utter_ask_rephrase", "utter_default"}
 
 def responses_sent_by_code() -> set:
     sent = set(RASA_DEFAULT_ACTION_RESPONSES)
-    for module in (ROOT / "actions").rglob("*.py"):
-        sent |= set(re.findall(r'response="(utter_\w+)"', module.read_text(encoding="utf-8")))
+    for module in [*(ROOT / "actions").rglob("*.py"), *(ROOT / "bot" / "channels").rglob("*.py")]:
+        sent |= set(re.findall(r'"(utter_\w+)"', module.read_text(encoding="utf-8")))
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     for form in (domain.get("forms") or {}).values():
         sent |= {f"utter_ask_{slot}" for slot in form.get("required_slots", [])}

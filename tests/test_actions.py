@@ -1,14 +1,18 @@
 """Custom actions, called as the action server calls them, with a real profile."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import yaml
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 
+from actions.booking import ActionIntakeDone, find_code
+from actions.clients.booking import Booking, BookingUnavailable, SlotTaken
+from actions.common.outbox import Outbox
 from actions.common.profile import MunicipalityProfile, ProfileError, load_profile
 from actions.fallback import ActionDefaultAskAffirmation, guess_buttons, topic_labels
-from actions.intake import ActionIntakeDone, ValidateIntakeForm, parse_age
+from actions.intake import ValidateIntakeForm, parse_age, parse_channel, parse_first_name
 from actions.session import ActionSessionStart
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,25 +143,118 @@ def test_topic_validation_asks_again_when_no_single_topic_is_named(dispatcher, t
     assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_intake_topic"]
 
 
+START = "2026-12-03T10:00:00+01:00"
+DOMAIN = {"responses": {"utter_ask_consent": [{"text": "Vi sletter det {retention_days} dage efter samtalen. Er det ok?"}]}}
+BOOKED_SLOTS = {"intake_topic": "job", "contact_channel": "sms", "phone_number": "+4520304050", "first_name": "Sara",
+                "booking_slot": START, "consent": True}
+
+
+class FakeBookingClient:
+    """Stands in for the booking service in action unit tests (the real service is
+    exercised in tests/test_booking_service.py and the REST conversation tests)."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error, self.booked, self.contact_requests = error, [], []
+
+    def book(self, request, start, key):
+        if self.error:
+            raise self.error
+        self.booked.append((request, start, key))
+        return Booking("K7MQ4X", "booked", start, start, request.channel, request.topic, "Uddannelse og job")
+
+    def request_contact(self, request, reason, key, preferred=None):
+        if self.error:
+            raise self.error
+        self.contact_requests.append((request, reason, key, preferred))
+        return 1
+
+
+def intake_done(profile, client, tmp_path):
+    return ActionIntakeDone(lambda: profile, lambda: client, lambda: Outbox(tmp_path / "outbox.db"))
+
+
 @pytest.mark.parametrize(
     "age, responses",
     [
-        (17, ["utter_intake_next_step"]),
-        (14, ["utter_intake_parent_note", "utter_intake_next_step"]),
+        (17, ["utter_booking_confirmed"]),
+        (14, ["utter_intake_parent_note", "utter_booking_confirmed"]),
         (12, ["utter_intake_too_young"]),
         (30, ["utter_intake_too_old"]),
         ("1709021234", ["utter_invalid_age"]),  # a slot set around the form is re-checked
     ],
 )
-async def test_intake_done_answers_by_age(dispatcher, tracker_factory, age, responses):
-    tracker = tracker_factory(slots={"age": age, "intake_topic": "job"})
-    assert await ActionIntakeDone(lambda: AALBORG).run(dispatcher, tracker, {}) == []
+async def test_intake_done_answers_by_age(dispatcher, tracker_factory, tmp_path, age, responses):
+    client = FakeBookingClient()
+    tracker = tracker_factory(slots={**BOOKED_SLOTS, "age": age})
+    events = await intake_done(AALBORG, client, tmp_path).run(dispatcher, tracker, DOMAIN)
     assert [m["response"] for m in dispatcher.messages] == responses
+    assert len(client.booked) == (1 if responses[-1] == "utter_booking_confirmed" else 0)
+    assert SlotSet("intake_topic", None) in events  # the next intake starts fresh
+
+
+async def test_intake_done_books_with_the_consent_text_and_tells_the_code(dispatcher, tracker_factory, tmp_path):
+    client = FakeBookingClient()
+    tracker = tracker_factory(slots={**BOOKED_SLOTS, "age": 19})
+    events = await intake_done(AALBORG, client, tmp_path).run(dispatcher, tracker, DOMAIN)
+    request, start, _key = client.booked[0]
+    assert request.consent_text == "Vi sletter det 30 dage efter samtalen. Er det ok?"
+    assert (request.phone, request.email, request.first_name) == ("+4520304050", None, "Sara")
+    assert start == datetime.fromisoformat(START)
+    assert dispatcher.messages[0]["booking_code"] == "K7MQ4X"
+    assert dispatcher.messages[0]["booking_when"] == "torsdag d. 3. december kl. 10.00"
+    assert SlotSet("booking_code", "K7MQ4X") in events
 
 
 async def test_intake_done_uses_the_profile_age_range(dispatcher, tracker_factory, tmp_path):
     ballerup = other_municipality(tmp_path)
-    tracker = tracker_factory(slots={"age": 30})
-    await ActionIntakeDone(lambda: ballerup).run(dispatcher, tracker, {})
-    assert [m["response"] for m in dispatcher.messages] == ["utter_intake_next_step"]
-    assert dispatcher.messages[0]["unit_name"] == "Ungeindsatsen"
+    tracker = tracker_factory(slots={**BOOKED_SLOTS, "age": 30})
+    await intake_done(ballerup, FakeBookingClient(), tmp_path).run(dispatcher, tracker, DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_booking_confirmed"]
+
+
+async def test_nothing_is_booked_without_consent(dispatcher, tracker_factory, tmp_path):
+    client = FakeBookingClient()
+    tracker = tracker_factory(slots={**BOOKED_SLOTS, "age": 19, "consent": None})
+    await intake_done(AALBORG, client, tmp_path).run(dispatcher, tracker, DOMAIN)
+    assert client.booked == [] and [m["response"] for m in dispatcher.messages] == ["utter_intake_stopped"]
+
+
+async def test_service_down_keeps_the_request_in_the_outbox_and_says_so(dispatcher, tracker_factory, tmp_path):
+    client = FakeBookingClient(BookingUnavailable("ConnectionError"))
+    tracker = tracker_factory(slots={**BOOKED_SLOTS, "age": 19})
+    await intake_done(AALBORG, client, tmp_path).run(dispatcher, tracker, DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_booking_failed_saved", "utter_contact_request_saved"]
+    waiting = Outbox(tmp_path / "outbox.db").due()
+    assert len(waiting) == 1 and waiting[0].payload["preferred_start"] == START and waiting[0].payload["phone"] == "+4520304050"
+
+
+async def test_a_taken_time_offers_the_choice_again(dispatcher, tracker_factory, tmp_path):
+    tracker = tracker_factory(slots={**BOOKED_SLOTS, "age": 19})
+    events = await intake_done(AALBORG, FakeBookingClient(SlotTaken("taken")), tmp_path).run(dispatcher, tracker, DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_slot_taken"]
+    assert SlotSet("booking_slot", None) in events and {"event": "followup", "name": "intake_form", "timestamp": None} in events
+    assert Outbox(tmp_path / "outbox.db").due() == []
+
+
+@pytest.mark.parametrize("text, channel", [
+    ("sms", "sms"), ("ring til mig", "telefon"), ("på mail tak", "mail"), ("jeg vil gerne mødes", "møde"),
+    ("moedes hos jer", "møde"), ("teams", "video"), ("video", "video"), ("hmm", None),
+])
+def test_parse_channel(text, channel):
+    assert parse_channel(text) == channel
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Sara", "Sara"), ("jeg hedder mo", "Mo"), ("kald mig Ali", "Ali"), ("spring over", ""), ("-", ""),
+    ("20304050", None), ("jeg vil gerne bare snakke om noget helt andet", None),
+])
+def test_parse_first_name(text, name):
+    assert parse_first_name(text) == name
+
+
+@pytest.mark.parametrize("text, code", [
+    ("aflys min tid K7MQ4X", "K7MQ4X"), ("koden er k7m-q4x", "K7MQ4X"), ("ht9 c3w", "HT9C3W"),
+    ("HJERTE", None), ("aflyse", None), ("20304050", None),
+])
+def test_find_code(text, code):
+    assert find_code(text) == code

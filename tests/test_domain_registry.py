@@ -1,6 +1,7 @@
 """Every action and form in the domain has a registered class, and the reverse."""
 
 import importlib
+import inspect
 import pkgutil
 
 from rasa_sdk import Action
@@ -20,7 +21,7 @@ def registered_action_names():
     return {
         sub().name()
         for sub in subclasses(Action)
-        if sub.__module__.startswith("actions.") and "name" in vars(sub)
+        if sub.__module__.startswith("actions.") and "name" in vars(sub) and not inspect.isabstract(sub)
     }
 
 

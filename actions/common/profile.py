@@ -10,6 +10,8 @@ from typing import Any, Dict, Mapping
 
 import yaml
 
+from bot.dates import OpeningHours
+
 DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "aalborg.yml"
 PROFILE_ENV = "VEJVISER_PROFILE"
 
@@ -31,6 +33,8 @@ class MunicipalityProfile:
     opening_hours_verified: bool
     opening_hours_text: str
     services: Mapping[str, bool]
+    hours: OpeningHours
+    booking_retention_days: int
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> MunicipalityProfile:
@@ -49,8 +53,10 @@ class MunicipalityProfile:
                 opening_hours_verified=bool(hours.get("verified", False)),
                 opening_hours_text=str(hours.get("text") or ""),
                 services={k: bool(v) for k, v in (data.get("services") or {}).items()},
+                hours=OpeningHours.from_profile(data),
+                booking_retention_days=int((data.get("privacy") or {}).get("booking_retention_days", 30)),
             )
-        except (KeyError, TypeError) as missing:
+        except (KeyError, TypeError, ValueError) as missing:
             raise ProfileError(f"municipality profile lacks {missing}") from missing
         if profile.age_min >= profile.age_max:
             raise ProfileError("age_range.min must be below age_range.max")
