@@ -34,6 +34,7 @@ from actions.common.outbox import CANCELLATION, CONTACT_REQUEST, Outbox
 from actions.common.profile import MunicipalityProfile, current_profile
 from actions.common.time_steps import OTHER_TIME, TimeSteps
 from actions.intake import INTAKE_SLOTS, PARENT_NOTE_BELOW_AGE, parse_age
+from bot.intake_terms import NEEDS_EMAIL, NEEDS_PHONE
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +125,8 @@ class BookingServiceAction(Action, metaclass=ABCMeta):
     def __init__(
         self,
         profile: Callable[[], MunicipalityProfile] = current_profile,
-        client: Callable[[], BookingClient] = BookingClient.from_env,
-        outbox: Callable[[], Outbox] = Outbox,
+        client: Callable[[], BookingClient] = BookingClient.shared,
+        outbox: Callable[[], Outbox] = Outbox.shared,
     ) -> None:
         self._profile, self._client, self._outbox = profile, client, outbox
 
@@ -165,8 +166,8 @@ class ActionIntakeDone(BookingServiceAction):
             channel=channel,
             age=age,
             consent_text=consent_text(domain, profile.booking_retention_days),
-            phone=tracker.get_slot("phone_number") if channel in ("telefon", "sms") else None,
-            email=tracker.get_slot("email") if channel in ("mail", "video") else None,
+            phone=tracker.get_slot("phone_number") if channel in NEEDS_PHONE else None,
+            email=tracker.get_slot("email") if channel in NEEDS_EMAIL else None,
             first_name=tracker.get_slot("first_name") or None,
             conversation_id=tracker.sender_id,
         )
@@ -174,7 +175,8 @@ class ActionIntakeDone(BookingServiceAction):
         chosen = tracker.get_slot("booking_slot")
         reason = tracker.get_slot("contact_reason")
         if reason or not chosen:
-            await self.keep_request(request, reason or "booking_unavailable", key, None)
+            reason = reason or "booking_unavailable"
+            await self.keep_request(request, reason, key, None, deliver_now=reason != "booking_unavailable")
             dispatcher.utter_message(response="utter_contact_request_saved", channel_label=channel_label(channel))
             return reset(INTAKE_SLOTS)
 
@@ -193,7 +195,7 @@ class ActionIntakeDone(BookingServiceAction):
                 FollowupAction("intake_form"),
             ]
         except BookingUnavailable:
-            await self.keep_request(request, "booking_unavailable", key, start)
+            await self.keep_request(request, "booking_unavailable", key, start, deliver_now=False)
             dispatcher.utter_message(response="utter_booking_failed_saved")
             dispatcher.utter_message(response="utter_contact_request_saved", channel_label=channel_label(channel))
             return reset(INTAKE_SLOTS)
@@ -210,11 +212,16 @@ class ActionIntakeDone(BookingServiceAction):
         if booking.channel == "møde":
             dispatcher.utter_message(response="utter_booking_meeting_place", **profile.slot_values())
 
-    async def keep_request(self, request: BookingRequest, reason: str, key: str, preferred: Optional[datetime]) -> None:
-        """Stores the request durably first, then tries to deliver it at once."""
+    async def keep_request(
+        self, request: BookingRequest, reason: str, key: str, preferred: Optional[datetime], deliver_now: bool
+    ) -> None:
+        """Stores the request durably first; delivers it at once only when the service is
+        known to be up (a second wait on a service that just failed would keep the user waiting)."""
         outbox = self._outbox()
         payload = {**request.__dict__, "reason": reason, "preferred_start": preferred.isoformat() if preferred else None}
         await asyncio.to_thread(outbox.put, key, CONTACT_REQUEST, payload)
+        if not deliver_now:
+            return
         try:
             await asyncio.to_thread(self._client().request_contact, request, reason, key, preferred)
         except BookingError:

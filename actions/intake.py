@@ -15,9 +15,9 @@ from rasa_sdk.types import DomainDict
 from actions.common.time_steps import TimeSteps
 from bot.contact_details import find_email, find_phone
 from bot.dates import TimeWish
+from bot.intake_terms import CHANNELS, INTAKE_TOPICS, NEEDS_EMAIL, NEEDS_PHONE
 from bot.nlu.folding import fold_text
 
-INTAKE_TOPICS = ("penge", "uddannelse", "job", "cv", "læreplads", "trivsel", "andet")
 # Folded words (see bot.nlu.folding) that name a topic when the user types instead of tapping.
 TOPIC_WORDS = {
     "penge": {"penge", "su", "gaeld", "kontanthjaelp", "uddannelseshjaelp", "oekonomi", "money"},
@@ -48,9 +48,6 @@ INTENT_TOPICS = {
     "ask_vejledningscafe": "andet",
     "ask_contact_person": "andet",
 }
-CHANNELS = ("telefon", "sms", "mail", "møde", "video")
-NEEDS_PHONE = {"telefon", "sms"}
-NEEDS_EMAIL = {"mail", "video"}
 # Folded words that name a contact channel when typed.
 CHANNEL_WORDS = {
     "telefon": {"telefon", "tlf", "ring", "ringe", "opkald", "ringer", "phone", "call"},
@@ -306,7 +303,10 @@ class ActionGoBack(Action):
             return []
         previous = filled[-1]
         dispatcher.utter_message(response="utter_go_back")
-        events = [SlotSet(previous, None), SlotSet("requested_slot", None)]
+        events = [SlotSet(previous, None)]
         if previous in ("time_wish", "booking_slot"):
             events += [SlotSet(name, None) for name in ("time_wish", "booking_slot", "slot_options", "contact_reason")]
-        return events
+            previous = "time_wish"
+        # Ask it directly: with requested_slot=None the form would start over and pre-fill
+        # the topic from the conversation again.
+        return events + [SlotSet("requested_slot", previous)]

@@ -18,7 +18,7 @@ log = logging.getLogger("vejviser.outbox")
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     interval = float(os.environ.get("BOOKING_OUTBOX_INTERVAL", 5))
-    outbox, client = Outbox(), BookingClient.from_env()
+    outbox, client = Outbox.shared(), BookingClient.shared()
     running = True
 
     def stop(*_args: object) -> None:

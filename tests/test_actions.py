@@ -12,8 +12,9 @@ from actions.clients.booking import Booking, BookingUnavailable, SlotTaken
 from actions.common.outbox import Outbox
 from actions.common.profile import MunicipalityProfile, ProfileError, load_profile
 from actions.fallback import ActionDefaultAskAffirmation, guess_buttons, topic_labels
-from actions.intake import ValidateIntakeForm, parse_age, parse_channel, parse_first_name
+from actions.intake import ActionGoBack, ValidateIntakeForm, parse_age, parse_channel, parse_first_name
 from actions.session import ActionSessionStart
+from bot.intake_terms import CHANNELS, INTAKE_TOPICS
 
 ROOT = Path(__file__).resolve().parents[1]
 AALBORG = load_profile(ROOT / "profiles" / "aalborg.yml")
@@ -258,3 +259,27 @@ def test_parse_first_name(text, name):
 ])
 def test_find_code(text, code):
     assert find_code(text) == code
+
+
+@pytest.mark.parametrize(
+    "slots, cleared, asked",
+    [
+        ({"intake_topic": "penge", "age": 17, "requested_slot": "contact_channel"}, ["age"], "age"),
+        ({"intake_topic": "penge", "requested_slot": "age"}, ["intake_topic"], "intake_topic"),
+        (
+            {**BOOKED_SLOTS, "age": 17, "time_wish": "torsdag", "consent": None, "requested_slot": "consent"},
+            ["booking_slot", "time_wish", "slot_options", "contact_reason"],
+            "time_wish",
+        ),
+    ],
+)
+async def test_going_back_clears_the_previous_answer_and_asks_it_directly(dispatcher, tracker_factory, slots, cleared, asked):
+    events = await ActionGoBack().run(dispatcher, tracker_factory(slots=slots), {})
+    assert {e["name"] for e in events if e["value"] is None} == set(cleared)
+    assert events[-1] == SlotSet("requested_slot", asked)  # never None: the form would pre-fill the topic again
+    assert [m["response"] for m in dispatcher.messages] == ["utter_go_back"]
+
+
+def test_domain_slot_values_match_the_shared_intake_terms(domain):
+    assert tuple(domain["slots"]["intake_topic"]["values"]) == INTAKE_TOPICS
+    assert tuple(domain["slots"]["contact_channel"]["values"]) == CHANNELS

@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
 import requests
@@ -128,6 +129,12 @@ class BookingClient:
     @classmethod
     def from_env(cls) -> BookingClient:
         return cls(base_url=os.environ.get("BOOKING_URL", DEFAULT_URL).rstrip("/"), token=os.environ.get("BOOKING_API_TOKEN", ""))
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def shared(cls) -> BookingClient:
+        """One client (and connection pool) per process, made on first use."""
+        return cls.from_env()
 
     # --- calls -----------------------------------------------------------------
     def free_slots(self, query: SlotQuery) -> List[Slot]:

@@ -16,6 +16,7 @@ import time
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -41,12 +42,18 @@ class Outbox:
         self.path = Path(path or os.environ.get("BOOKING_OUTBOX_PATH") or DEFAULT_PATH)
         self._clock = clock
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS outbox (key TEXT PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL,"
                 " created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,"
                 " dead INTEGER NOT NULL DEFAULT 0, last_error TEXT)"
             )
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def shared(cls) -> Outbox:
+        """The process's outbox ($BOOKING_OUTBOX_PATH), created on first use."""
+        return cls()
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=15, isolation_level=None)

@@ -42,7 +42,7 @@ class TimeSteps:
     def __init__(
         self,
         profile: Callable[[], MunicipalityProfile] = current_profile,
-        client: Callable[[], BookingClient] = BookingClient.from_env,
+        client: Callable[[], BookingClient] = BookingClient.shared,
         clock: Optional[Callable[[MunicipalityProfile], datetime]] = None,
     ) -> None:
         self._profile = profile
