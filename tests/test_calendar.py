@@ -87,6 +87,23 @@ def test_friday_closes_at_13(hours):
 
 
 @pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (datetime(2026, 11, 27, 13, 0, tzinfo=CPH), datetime(2026, 11, 30, 9, tzinfo=CPH)),  # Friday after closing
+        (datetime(2026, 11, 24, 8, 0, tzinfo=CPH), datetime(2026, 11, 24, 9, tzinfo=CPH)),  # before opening today
+        (datetime(2026, 11, 24, 10, 0, tzinfo=CPH), datetime(2026, 11, 25, 9, tzinfo=CPH)),  # open now: the next one
+        (datetime(2026, 12, 23, 16, 0, tzinfo=CPH), datetime(2026, 12, 28, 9, tzinfo=CPH)),  # over Christmas
+    ],
+)
+def test_next_opening(hours, moment, expected):
+    assert hours.next_opening(moment) == expected
+
+
+def test_next_opening_none_when_never_open():
+    assert OpeningHours(weekly=[()] * 7).next_opening(datetime(2026, 11, 24, tzinfo=CPH)) is None
+
+
+@pytest.mark.parametrize(
     "day, reason",
     [
         (date(2026, 11, 28), "lørdag"),

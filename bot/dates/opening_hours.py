@@ -194,6 +194,19 @@ class OpeningHours:
         local_day = moment.astimezone(self.tz).date()
         return any(start <= moment < end for start, end in self.intervals_on(local_day))
 
+    def next_opening(self, moment: datetime, within_days: int = 31) -> Optional[datetime]:
+        """When the unit next opens after `moment` (aware), or None if not within the days given.
+
+        While it is open, this is the start of the next interval, not the current one."""
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("next_opening needs a timezone-aware datetime")
+        first = moment.astimezone(self.tz).date()
+        for day in self.open_days(first, first + timedelta(days=within_days)):
+            for start, _end in self.intervals_on(day):
+                if start > moment:
+                    return start
+        return None
+
     def open_days(self, start: date, end: date) -> Iterator[date]:
         """The days from `start` to `end`, both included, on which the unit is open."""
         day = start
