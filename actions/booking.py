@@ -249,9 +249,16 @@ class ValidateChangeForm(TimeSteps, FormValidationAction):
     async def extract_booking_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") is None:
+        requested = tracker.get_slot("requested_slot")
+        if requested is None:
             # Starting: a code in this message ("aflys K7M4QX"), else the one booked in this conversation.
             code = find_code(tracker.latest_message.get("text")) or tracker.get_slot("booking_code")
+            if code:
+                return {"booking_code": code}
+        elif requested == "booking_code":
+            # Asked for the code: a code-shaped answer is taken whatever intent the NLU saw in
+            # six random characters (the from_text mapping only covers a few intents).
+            code = find_code(tracker.latest_message.get("text"))
             if code:
                 return {"booking_code": code}
         return {}

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 
-from actions.booking import ActionIntakeDone, find_code
+from actions.booking import ActionIntakeDone, ValidateChangeForm, find_code
 from actions.clients.booking import Booking, BookingUnavailable, SlotTaken
 from actions.common.outbox import Outbox
 from actions.common.profile import MunicipalityProfile, ProfileError, load_profile
@@ -259,6 +259,17 @@ def test_parse_first_name(text, name):
 ])
 def test_find_code(text, code):
     assert find_code(text) == code
+
+
+@pytest.mark.parametrize("intent", ["greet", "ask_su", "nlu_fallback"])
+async def test_an_asked_for_code_is_taken_whatever_the_intent(dispatcher, tracker_factory, domain, intent):
+    tracker = tracker_factory(
+        slots={"requested_slot": "booking_code"},
+        intent_ranking=[{"name": intent, "confidence": 0.6}],
+        text="a3c9kx",
+        active_loop="change_form",
+    )
+    assert await ValidateChangeForm().extract_booking_code(dispatcher, tracker, domain) == {"booking_code": "A3C9KX"}
 
 
 @pytest.mark.parametrize(
