@@ -11,25 +11,14 @@ from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint, Sanic
-from sanic.exceptions import SanicException
+from sanic import Blueprint
 from sanic.request import Request
 
+from bot.channels.domain_texts import domain_text
 from bot.privacy import CPR_MASK, mask_cpr
 
 log = logging.getLogger(__name__)
 NOTICE_RESPONSE = "utter_cpr_removed"
-
-
-def notice_text() -> Optional[str]:
-    """The notice from the running agent's domain (texts live in domain.yml)."""
-    try:
-        agent = Sanic.get_app().ctx.agent
-    except (SanicException, AttributeError):
-        return None
-    domain = getattr(agent, "domain", None)
-    variants = (getattr(domain, "responses", None) or {}).get(NOTICE_RESPONSE) or []
-    return variants[0].get("text") if variants else None
 
 
 class PrivateRestInput(RestInput):
@@ -46,7 +35,7 @@ class PrivateRestInput(RestInput):
         async def handle(message: UserMessage) -> Any:
             if isinstance(message.text, str) and CPR_MASK in message.text:
                 log.info("a CPR number was masked in a message")  # never the number or the text
-                notice = notice_text()
+                notice = domain_text(NOTICE_RESPONSE)
                 if notice:
                     await message.output_channel.send_text_message(message.sender_id, notice)
             return await on_new_message(message)

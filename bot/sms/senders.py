@@ -1,0 +1,29 @@
+"""Rasa sender ids for phone numbers. A phone number is personal data: it never becomes
+the conversation id (which ends up in the tracker store, logs and exports). The id is a
+keyed hash, so nobody without SMS_SENDER_KEY can test guessed numbers against it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+SENDER_PREFIX = "sms-"
+MIN_KEY_LENGTH = 24
+
+
+def normalise_number(number: str) -> str:
+    """The number in E.164 form ("+4561234567"): separators dropped, "00" read as "+",
+    and a bare 8-digit number read as Danish (a Danish gateway may omit the +45)."""
+    digits = re.sub(r"[^\d+]", "", number.strip())
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if re.fullmatch(r"\d{8}", digits):
+        digits = "+45" + digits
+    return digits
+
+
+def sender_id(key: str, number: str) -> str:
+    """"sms-" + the first 32 hex characters of HMAC-SHA256(key, E.164 number)."""
+    digest = hmac.new(key.encode("utf-8"), normalise_number(number).encode("utf-8"), hashlib.sha256).hexdigest()
+    return SENDER_PREFIX + digest[:32]
