@@ -19,13 +19,14 @@ setup: ## Create .venv (Python 3.10) with the locked packages and the Danish spa
 train: setup ## Train the model when data, domain, config or NLU components changed
 	@scripts/train.sh
 
-run: train ## Start the assistant: Rasa (REST channel, port 5005) and the action server (5055)
+run: train ## Start the assistant: Rasa (5005: REST, widget, SMS), actions, booking service, widget demo page (8080)
 	@scripts/run.sh
 
 validate: setup ## Check training data and domain (fails on any warning)
 	$(BIN)/python scripts/validate.py
 
-test: validate train ## Run every test: data checks, unit tests, NLU quality gate, conversation tests
+test: validate train ## Run every test: data checks, unit tests, NLU quality gate, conversations, browser and SMS tests
+	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
 	$(BIN)/rasa test core --stories tests/stories --e2e --fail-on-prediction-errors --out results/core --quiet
 

@@ -10,10 +10,33 @@ RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 BOOKING_PORT="${BOOKING_PORT:-5056}"
 export BOOKING_URL="${BOOKING_URL:-http://127.0.0.1:$BOOKING_PORT}"
-# The action server and the booking service share a bearer token. Without one in the
-# environment, each run makes a fresh random token (never written to disk).
-export BOOKING_API_TOKEN="${BOOKING_API_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')}"
+DEMO_PORT="${DEMO_PORT:-8080}"
 mkdir -p var logs
+
+# Secrets come from the environment. For a local run, any that are missing are made
+# once at random and kept in var/local-secrets.env (git-ignored, readable by you only),
+# so widget sessions and SMS opt-outs survive a restart.
+random_secret() { .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+LOCAL_SECRETS=var/local-secrets.env
+if [ ! -f "$LOCAL_SECRETS" ]; then
+  (umask 077; printf 'WIDGET_SESSION_SECRET=%s\nSMS_SENDER_KEY=%s\nTWILIO_AUTH_TOKEN=%s\n' \
+    "$(random_secret)" "$(random_secret)" "$(random_secret)" > "$LOCAL_SECRETS")
+fi
+while IFS='=' read -r name value; do
+  if [ -n "$name" ] && [ -z "${!name:-}" ]; then export "$name=$value"; fi
+done < "$LOCAL_SECRETS"
+# The action server and the booking service share a bearer token; without one in the
+# environment, each run makes a fresh random token (never written to disk).
+export BOOKING_API_TOKEN="${BOOKING_API_TOKEN:-$(random_secret)}"
+# SMS: without a real gateway configured, answers go to a local stand-in for Twilio's
+# API (bot/sms/local_gateway.py); see what was sent at http://127.0.0.1:$SMS_GATEWAY_PORT/messages
+SMS_GATEWAY_PORT="${SMS_GATEWAY_PORT:-5057}"
+if [ -z "${TWILIO_API_URL:-}" ]; then
+  export TWILIO_API_URL="http://127.0.0.1:$SMS_GATEWAY_PORT" LOCAL_SMS_GATEWAY=1
+  export TWILIO_ACCOUNT_SID="${TWILIO_ACCOUNT_SID:-AClocal}" TWILIO_FROM_NUMBER="${TWILIO_FROM_NUMBER:-+4570000000}"
+fi
+# The sites that may embed the widget: here the demo page.
+export WIDGET_ALLOWED_ORIGINS="${WIDGET_ALLOWED_ORIGINS:-http://127.0.0.1:$DEMO_PORT,http://localhost:$DEMO_PORT}"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -35,7 +58,16 @@ if [ "${1:-}" = "shell" ]; then
   exit 0
 fi
 
-echo "run: Rasa on http://127.0.0.1:$RASA_PORT  (REST: POST /webhooks/rest/webhook)"
+if [ -n "${LOCAL_SMS_GATEWAY:-}" ]; then
+  .venv/bin/python -m bot.sms.local_gateway --port "$SMS_GATEWAY_PORT" >>logs/sms-gateway.log 2>&1 &
+  pids+=($!)
+  echo "run: local SMS gateway on $TWILIO_API_URL (sent SMS: $TWILIO_API_URL/messages; scripts/sms.sh sends one)"
+fi
+.venv/bin/python -m bot.demo_site --port "$DEMO_PORT" --assistant-url "http://127.0.0.1:$RASA_PORT" >>logs/demo.log 2>&1 &
+pids+=($!)
+
+echo "run: Rasa on http://127.0.0.1:$RASA_PORT  (REST: POST /webhooks/rest/webhook, SMS: POST /webhooks/sms/webhook)"
+echo "run: chat widget demo page on http://127.0.0.1:$DEMO_PORT/"
 .venv/bin/rasa run --model models/vejviser.tar.gz --endpoints endpoints.yml \
   --credentials credentials.yml --port "$RASA_PORT" --interface 127.0.0.1 &
 pids+=($!)

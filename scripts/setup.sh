@@ -30,3 +30,16 @@ fi
 if [ ! -f "$SPACY_DIR/config.cfg" ]; then
   "$VENV/bin/python" scripts/build_spacy_model.py "$SPACY_DIR"
 fi
+
+# The widget's front-end packages (socket.io client; axe-core for the accessibility
+# test) from the npm registry, exactly as web/package-lock.json pins them.
+WEB_STAMP="web/node_modules/.vejviser-installed-$(sha256sum web/package-lock.json | cut -c1-16)"
+if [ ! -f "$WEB_STAMP" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm (Node.js 18 or newer) is needed for the chat widget: apt-get install nodejs npm" >&2
+    exit 1
+  fi
+  echo "setup: installing the widget's npm packages (web/package-lock.json)"
+  npm ci --prefix web --no-audit --no-fund --loglevel=error
+  touch "$WEB_STAMP"
+fi

@@ -89,10 +89,13 @@ class BookingService:
 class Assistant:
     """Rasa + action server + outbox relay + booking service, as `make run` starts them."""
 
-    def __init__(self, tmp: Path, model: Path) -> None:
+    def __init__(self, tmp: Path, model: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.tmp = tmp
         self.booking = BookingService(tmp)
         self.rasa_port, self.actions_port = free_port(), free_port()
+        # The origin of a site that may embed the widget (the demo site's port, chosen now).
+        self.site_port = free_port()
+        self.allowed_origins = (f"http://127.0.0.1:{self.site_port}",)
         self.outbox_path = tmp / "outbox.db"
         endpoints = tmp / "endpoints.yml"
         endpoints.write_text(
@@ -101,7 +104,14 @@ class Assistant:
             encoding="utf-8",
         )
         self.tracker_db = tmp / "tracker.db"
-        env = {**self.booking.env(), "BOOKING_OUTBOX_PATH": str(self.outbox_path), "BOOKING_OUTBOX_INTERVAL": "1"}
+        env = {
+            **self.booking.env(),
+            "BOOKING_OUTBOX_PATH": str(self.outbox_path),
+            "BOOKING_OUTBOX_INTERVAL": "1",
+            "WIDGET_SESSION_SECRET": secrets.token_urlsafe(32),
+            "WIDGET_ALLOWED_ORIGINS": ",".join(self.allowed_origins),
+            **(extra_env or {}),
+        }
         self.logs = [open(tmp / name, "w") for name in ("actions.log", "relay.log", "rasa.log")]
         self.actions = subprocess.Popen(
             [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
@@ -136,6 +146,10 @@ class Assistant:
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
         wait_for(f"http://127.0.0.1:{self.rasa_port}/", self.rasa)
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
     def say(self, sender: str, text: str) -> List[Dict]:
         response = requests.post(
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
@@ -155,6 +169,28 @@ class Assistant:
         self.booking.stop()
         for log in self.logs:
             log.close()
+
+
+class DemoSite:
+    """The stand-in municipality page that embeds the widget (bot/demo_site.py)."""
+
+    def __init__(self, assistant: "Assistant") -> None:
+        self.url = f"http://127.0.0.1:{assistant.site_port}/"
+        self.log = open(assistant.tmp / "demo.log", "w")
+        self.process = subprocess.Popen(
+            [BIN / "python", "-m", "bot.demo_site", "--port", str(assistant.site_port), "--assistant-url", assistant.url],
+            cwd=ROOT,
+            env=base_env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self.url, self.process, timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.log.close()
 
 
 def texts(messages: List[Dict]) -> List[str]:

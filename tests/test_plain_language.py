@@ -1,5 +1,6 @@
 """Every text the assistant sends meets shared/spec/plain-language.md (LIX, length)."""
 
+import json
 from pathlib import Path
 from typing import List, Tuple
 
@@ -14,15 +15,26 @@ MAX_WORDS_PER_BUBBLE = 60
 MAX_BUTTON_WORDS = 4
 
 
+def widget_texts() -> List[Tuple[str, str]]:
+    """The website widget's own interface texts (web/widget/texts.da.json)."""
+    texts = json.loads((ROOT / "web/widget/texts.da.json").read_text(encoding="utf-8"))
+    return [(f"widget:{key}", text) for key, text in texts.items()]
+
+
+def is_sentence(text: str) -> bool:
+    return text.rstrip().endswith((".", "?", "!"))
+
+
 def bubble_texts() -> List[Tuple[str, str]]:
-    """(where, text) for every response variation in the domain."""
+    """(where, text) for every response variation in the domain, and the widget's own
+    sentences (its labels are checked like buttons)."""
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     return [
         (name, variation["text"])
         for name, variations in domain["responses"].items()
         for variation in variations
         if variation.get("text")
-    ]
+    ] + [(where, text) for where, text in widget_texts() if is_sentence(text)]
 
 
 def button_titles() -> List[Tuple[str, str]]:
@@ -35,6 +47,7 @@ def button_titles() -> List[Tuple[str, str]]:
         for button in variation.get("buttons", [])
     ]
     titles += [("topic_labels", label) for label in labels["intents"].values()]
+    titles += [(where, text) for where, text in widget_texts() if not is_sentence(text)]
     return titles + [("topic_labels", labels["none_of_them"])]
 
 

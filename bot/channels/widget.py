@@ -1,0 +1,306 @@
+"""The website chat widget's channel: socket.io for the browser, sessions the server issues.
+
+Named in credentials.yml as `bot.channels.widget.WidgetInput`; it serves the widget's
+files under /webhooks/widget/ and the socket at /socket.io.
+
+Why not Rasa's own socketio channel: it takes the session id the browser sends with
+every message, so anyone who knows or guesses an id can write into that conversation,
+and it accepts connections from every origin. Here the server issues a long random
+session key signed with a secret; a message is only accepted on a socket that has
+presented a valid key, and the tracker's sender id is derived from the key (the key
+itself is never stored). A reconnecting browser gets the conversation replayed from
+the tracker store with stable message ids, so a reload or a dropped connection neither
+loses nor repeats messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.channels.domain_texts import domain_text
+from bot.privacy import mask_cpr
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+WIDGET_DIR = WEB_DIR / "widget"
+SOCKET_IO_CLIENT = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+TEXTS_PLACEHOLDER = "/*VEJVISER_TEXTS*/{}"
+
+MAX_MESSAGE_CHARS = 2000
+MAX_DISPLAY_CHARS = 200
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MIN_SECRET_CHARS = 24
+
+
+class WidgetConfigError(ValueError):
+    """The widget channel is configured wrongly (missing secret, bad origins)."""
+
+
+@dataclass(frozen=True)
+class WidgetSettings:
+    """From the environment; credentials.yml may override the origins."""
+
+    session_secret: bytes
+    allowed_origins: Sequence[str]
+
+    @classmethod
+    def from_env(cls, env: Optional[Dict[str, str]] = None, origins: Optional[str] = None) -> "WidgetSettings":
+        env = dict(os.environ if env is None else env)
+        secret = env.get("WIDGET_SESSION_SECRET", "")
+        if len(secret) < MIN_SECRET_CHARS:
+            raise WidgetConfigError(
+                f"WIDGET_SESSION_SECRET must be set to a random value of at least {MIN_SECRET_CHARS} characters"
+                " (make run creates one in var/local-secrets.env)"
+            )
+        raw_origins = origins if origins is not None else env.get("WIDGET_ALLOWED_ORIGINS", "")
+        allowed = [origin.strip().rstrip("/") for origin in raw_origins.split(",") if origin.strip()]
+        for origin in allowed:
+            if origin == "*" or not re.match(r"^https?://[^/\s]+$", origin):
+                raise WidgetConfigError(f"WIDGET_ALLOWED_ORIGINS: {origin!r} is not an origin like https://www.aalborg.dk")
+        return cls(session_secret=secret.encode(), allowed_origins=tuple(allowed))
+
+
+class SessionKeys:
+    """Issues and checks the browser's session keys: random part + signature."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _mac(self, purpose: bytes, value: str) -> str:
+        return hmac.new(self._secret, purpose + value.encode(), hashlib.sha256).hexdigest()
+
+    def issue(self) -> str:
+        random_part = secrets.token_urlsafe(32)
+        return f"{random_part}.{self._mac(b'key:', random_part)[:32]}"
+
+    def sender_id(self, key: Any) -> Optional[str]:
+        """The tracker's sender id for a valid key, None for anything else."""
+        if not isinstance(key, str) or key.count(".") != 1 or len(key) > 128:
+            return None
+        random_part, signature = key.split(".")
+        if len(random_part) < 40 or not hmac.compare_digest(signature, self._mac(b"key:", random_part)[:32]):
+            return None
+        return "web-" + self._mac(b"sender:", random_part)[:32]
+
+
+def message_id(prefix: str, timestamp: Optional[float]) -> str:
+    """Stable id of a message: the same live and when replayed from the tracker."""
+    return f"{prefix}-{timestamp!r}" if timestamp is not None else f"{prefix}-{secrets.token_hex(8)}"
+
+
+def bot_payload(message: Dict[Text, Any]) -> Dict[str, Any]:
+    """What the browser gets for one bot message: text and quick replies, nothing else."""
+    buttons = message.get("buttons") or message.get("quick_replies") or []
+    return {
+        "id": message_id("b", message.get("timestamp")),
+        "from": "bot",
+        "text": str(message.get("text") or ""),
+        "buttons": [
+            {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
+            for button in buttons
+            if isinstance(button, dict)
+        ],
+    }
+
+
+def history_of(events: Sequence[Any]) -> List[Dict[str, Any]]:
+    """The messages of a tracker's events, as the browser shows them."""
+    messages: List[Dict[str, Any]] = []
+    for event in events:
+        if isinstance(event, UserUttered) and event.text is not None:
+            metadata = event.metadata or {}
+            client_id = metadata.get("client_id")
+            messages.append(
+                {
+                    "id": f"u-{client_id}" if client_id else message_id("u", event.timestamp),
+                    "from": "user",
+                    "text": str(metadata.get("display") or event.text),
+                }
+            )
+        elif isinstance(event, BotUttered):
+            messages.append(bot_payload(event.message()))
+    return messages
+
+
+def staffing_status(now: datetime) -> Dict[str, Any]:
+    """Whether staff can be reached now, and the line the widget shows about it."""
+    from actions.common.booking_text import when_text
+    from actions.common.profile import current_profile
+
+    profile = current_profile()
+    if profile.hours.is_open(now):
+        return {"staffed": True, "message": domain_text("utter_widget_staffed", unit_phone=profile.phone)}
+    next_open = profile.hours.next_opening(now)
+    if next_open is None:
+        return {"staffed": False, "message": domain_text("utter_widget_closed_unknown", unit_phone=profile.phone)}
+    return {"staffed": False, "message": domain_text("utter_widget_closed", next_open=when_text(next_open))}
+
+
+class WidgetOutput(OutputChannel):
+    """Sends to every open tab of one conversation (a socket.io room per sender id)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "widget"
+
+    def __init__(self, sio: AsyncServer) -> None:
+        self.sio = sio
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        await self.sio.emit("bot_uttered", bot_payload(message), room=recipient_id)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, **kwargs})
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons, **kwargs})
+
+
+def js_literal(value: Any) -> str:
+    """JSON that is safe inside a <script> or .js file ("</script>" cannot end it)."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace("\u2028", "\\u2028")
+
+
+class WidgetInput(InputChannel):
+    """The browser side of the widget: files, status, and the socket."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "widget"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(WidgetSettings.from_env(origins=credentials.get("allowed_origins")))
+
+    def __init__(self, settings: WidgetSettings) -> None:
+        self.settings = settings
+        self.keys = SessionKeys(settings.session_secret)
+        self.sio: Optional[AsyncServer] = None
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return WidgetOutput(self.sio) if self.sio else None
+
+    def widget_script(self) -> str:
+        texts = json.loads((WIDGET_DIR / "texts.da.json").read_text(encoding="utf-8"))
+        source = (WIDGET_DIR / "vejviser.js").read_text(encoding="utf-8")
+        return source.replace(TEXTS_PLACEHOLDER, js_literal(texts), 1)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # An explicit list: same-origin only when empty. ([] would switch the check off.)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=list(self.settings.allowed_origins) or None,
+            max_http_buffer_size=64 * 1024,
+        )
+        self.sio = sio
+        widget = SocketBlueprint(sio, "/socket.io", "widget_webhook", __name__)
+        script = self.widget_script()
+
+        @widget.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @widget.route("/vejviser.js", methods=["GET"])
+        async def widget_js(_: Request) -> HTTPResponse:
+            return _asset(script, "application/javascript")
+
+        @widget.route("/vejviser.css", methods=["GET"])
+        async def widget_css(_: Request) -> HTTPResponse:
+            return _asset((WIDGET_DIR / "vejviser.css").read_text(encoding="utf-8"), "text/css")
+
+        @widget.route("/socket.io.min.js", methods=["GET"])
+        async def socket_client(_: Request) -> HTTPResponse:
+            if not SOCKET_IO_CLIENT.exists():
+                return response.text("socket.io client missing: run make setup", status=503)
+            return _asset(SOCKET_IO_CLIENT.read_text(encoding="utf-8"), "application/javascript")
+
+        @sio.on("session_request")
+        async def session_request(sid: Text, data: Any) -> None:
+            offered = data.get("session") if isinstance(data, dict) else None
+            sender_id = self.keys.sender_id(offered)
+            key = offered if sender_id else self.keys.issue()
+            sender_id = sender_id or self.keys.sender_id(key)
+            await sio.save_session(sid, {"sender_id": sender_id})
+            await sio.enter_room(sid, sender_id)
+            history = await self._history(sender_id) if offered == key else []
+            await sio.emit(
+                "session_confirm",
+                {"session": key, "history": history, "status": staffing_status(datetime.now(timezone.utc))},
+                room=sid,
+            )
+
+        @sio.on("user_uttered")
+        async def user_uttered(sid: Text, data: Any) -> None:
+            session = await sio.get_session(sid)
+            sender_id = session.get("sender_id") if session else None
+            if not sender_id:
+                await sio.emit("session_required", {}, room=sid)
+                return
+            if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+                return
+            text, masked = mask_cpr(data["message"].strip()[:MAX_MESSAGE_CHARS])
+            if not text:
+                return
+            metadata: Dict[str, Any] = {}
+            client_id = data.get("client_id")
+            if isinstance(client_id, str) and CLIENT_ID.match(client_id):
+                metadata["client_id"] = client_id
+            display = data.get("display")
+            if isinstance(display, str) and display.strip():
+                metadata["display"] = display.strip()[:MAX_DISPLAY_CHARS]
+            output = WidgetOutput(sio)
+            if masked:
+                log.info("a CPR number was masked in a widget message")  # never the number or the text
+                notice = domain_text("utter_cpr_removed")
+                if notice:
+                    await output.send_text_message(sender_id, notice)
+            # Another tab of the same conversation shows the message too.
+            echo_id = f"u-{metadata.get('client_id', secrets.token_hex(8))}"
+            echo = {"id": echo_id, "from": "user", "text": metadata.get("display") or text}
+            await sio.emit("user_echo", echo, room=sender_id, skip_sid=sid)
+            await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
+
+        return widget
+
+    async def _history(self, sender_id: str) -> List[Dict[str, Any]]:
+        agent = getattr(Sanic.get_app().ctx, "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if store is None:
+            return []
+        # Wait for a message of this conversation that is still being answered, so a
+        # reload in the middle of an answer gets all of it (Rasa saves the tracker last).
+        async with agent.lock_store.lock(sender_id):
+            # All sessions: the bot's introduction is logged just before the session starts.
+            tracker = await store.retrieve_full_tracker(sender_id)
+        return history_of(tracker.events) if tracker else []
+
+
+def _asset(body: str, content_type: str) -> HTTPResponse:
+    return response.text(
+        body,
+        content_type=f"{content_type}; charset=utf-8",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+    )
+

@@ -1,0 +1,86 @@
+"""The widget channel's own logic, without a server: session keys, history, settings."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+from bot.channels.widget import SessionKeys, WidgetConfigError, WidgetSettings, bot_payload, history_of, js_literal
+
+SECRET = "x" * 32
+
+
+def test_an_issued_key_is_long_random_and_accepted():
+    keys = SessionKeys(SECRET.encode())
+    first, second = keys.issue(), keys.issue()
+    assert first != second
+    assert len(first.split(".")[0]) >= 43  # 32 random bytes
+    assert keys.sender_id(first).startswith("web-")
+    assert keys.sender_id(first) == keys.sender_id(first)
+    assert keys.sender_id(first) != keys.sender_id(second)
+
+
+def test_the_tracker_id_does_not_reveal_the_key():
+    keys = SessionKeys(SECRET.encode())
+    key = keys.issue()
+    assert key.split(".")[0] not in keys.sender_id(key)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [None, "", 42, {"a": 1}, "abc", "a" * 43 + ".", "a" * 43 + "." + "0" * 32, "a.b.c", "x" * 500],
+)
+def test_keys_the_server_did_not_issue_are_refused(forged):
+    assert SessionKeys(SECRET.encode()).sender_id(forged) is None
+
+
+def test_a_key_from_another_server_secret_is_refused():
+    key = SessionKeys(b"y" * 32).issue()
+    assert SessionKeys(SECRET.encode()).sender_id(key) is None
+
+
+def test_a_changed_character_breaks_the_key():
+    keys = SessionKeys(SECRET.encode())
+    key = keys.issue()
+    flipped = ("B" if key[0] != "B" else "C") + key[1:]
+    assert keys.sender_id(flipped) is None
+
+
+def test_settings_need_a_real_secret():
+    with pytest.raises(WidgetConfigError, match="WIDGET_SESSION_SECRET"):
+        WidgetSettings.from_env({"WIDGET_SESSION_SECRET": "short"})
+
+
+@pytest.mark.parametrize("origins", ["*", "www.aalborg.dk", "https://www.aalborg.dk/unge", "javascript:alert(1)"])
+def test_settings_refuse_anything_but_plain_origins(origins):
+    with pytest.raises(WidgetConfigError, match="WIDGET_ALLOWED_ORIGINS"):
+        WidgetSettings.from_env({"WIDGET_SESSION_SECRET": SECRET, "WIDGET_ALLOWED_ORIGINS": origins})
+
+
+def test_settings_read_the_origins():
+    settings = WidgetSettings.from_env(
+        {"WIDGET_SESSION_SECRET": SECRET, "WIDGET_ALLOWED_ORIGINS": "https://www.aalborg.dk/, http://127.0.0.1:8080"}
+    )
+    assert settings.allowed_origins == ("https://www.aalborg.dk", "http://127.0.0.1:8080")
+
+
+def test_history_has_the_same_ids_as_the_live_messages():
+    buttons = [{"title": "Job", "payload": "/inform"}]
+    bot = BotUttered("Hvad vil du tale om?", data={"buttons": buttons}, timestamp=1700000000.123456)
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("<b>hej</b>", metadata={"client_id": "abcdefgh12"}, timestamp=1700000000.0),
+        UserUttered('/inform{"intake_topic": "job"}', metadata={"display": "Job"}, timestamp=1700000001.5),
+        bot,
+    ]
+    history = history_of(events)
+    assert [m["from"] for m in history] == ["user", "user", "bot"]
+    assert history[0] == {"id": "u-abcdefgh12", "from": "user", "text": "<b>hej</b>"}
+    assert history[1]["text"] == "Job"  # a button click shows its title, not the payload
+    assert history[2] == bot_payload(bot.message())
+    assert history[2]["buttons"] == [{"title": "Job", "payload": "/inform"}]
+
+
+def test_js_literal_cannot_close_a_script_tag():
+    literal = js_literal({"intro": "</script><script>alert(1)</script>"})
+    assert "</script>" not in literal and "\\u003c/script>" in literal
