@@ -82,6 +82,13 @@ def test_default_port_in_the_url_is_accepted_both_ways():
     assert TwilioGateway(SID, TOKEN).verify(URL, as_params(form), signed_with_port)
 
 
+@pytest.mark.parametrize("host", ["x:abc", "x:99999"])
+def test_a_forged_host_header_is_refused_not_a_crash(host):
+    form = inbound_form("hej", NUMBER, "+4570000000", SID)
+    url = f"http://{host}/webhooks/sms/webhook"
+    assert TwilioGateway(SID, TOKEN).verify(url, as_params(form), {"X-Twilio-Signature": "c2lnbmF0dXJl"}) is False
+
+
 def test_without_auth_token_nothing_verifies():
     form = inbound_form("hej", NUMBER, "+4570000000", SID)
     assert not TwilioGateway(SID, "").verify(URL, as_params(form), {"X-Twilio-Signature": independent_signature("", URL, form)})
@@ -112,6 +119,7 @@ def test_sender_id_is_a_keyed_hash_without_the_number():
 def test_normalise_number():
     assert normalise_number(" +45 61-23-45-67 ") == NUMBER
     assert normalise_number("004561234567") == NUMBER
+    assert normalise_number("4561234567") == NUMBER  # a gateway that drops the "+": the same person
     assert normalise_number("+14158675310") == "+14158675310"
 
 

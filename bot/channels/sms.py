@@ -10,9 +10,10 @@ The SMS logic lives in bot/sms/; this module only joins it to Rasa and Sanic.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Set, Text
 from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -126,6 +127,7 @@ class SmsInput(InputChannel):
     def __init__(self, settings: SmsSettings, service: Optional[SmsService] = None) -> None:
         self.settings = settings
         self.service = service or (build_service(settings) if settings.enabled else None)
+        self._turns: Set["asyncio.Future[Any]"] = set()
         if self.service is None:
             log.warning("sms: TWILIO_AUTH_TOKEN is not set, so every SMS webhook is refused (403)")
 
@@ -147,7 +149,10 @@ class SmsInput(InputChannel):
             # Parsed here, not with request.form: Sanic drops blank values, but the
             # signature covers them (Twilio sends e.g. an empty "ToCity").
             params = parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
-            url = self.settings.public_url or request.url
+            url = request.url
+            if self.settings.public_url:
+                query = request.query_string
+                url = self.settings.public_url + (f"?{query}" if query else "")
             if not gateway.verify(url, params, request.headers):
                 log.warning("sms: webhook refused: missing or wrong signature")
                 return response.text("Forbidden", status=403)
@@ -157,18 +162,23 @@ class SmsInput(InputChannel):
                 log.info("sms: signed webhook without an inbound message ignored")
                 return response.text(body, content_type=content_type)
 
+            metadata = self.get_metadata(request)
+
             async def run_turn(sender: str, text: str) -> List[Dict[str, Any]]:
                 collector = SmsTurnCollector()
-                await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=CHANNEL_NAME, metadata=self.get_metadata(request))
-                )
+                await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL_NAME, metadata=metadata))
                 return collector.messages
 
             async def restart(sender: str) -> None:
                 # Whatever Rasa says after a restart is discarded: the user opted out.
                 await on_new_message(UserMessage("/restart", CollectingOutputChannel(), sender, input_channel=CHANNEL_NAME))
 
-            outcome = await self.service.handle(inbound, run_turn, restart)
+            # The gateway may hang up on a slow turn (Twilio waits 15 s); the message is
+            # already claimed, so its turn runs to the end even if this request is cancelled.
+            turn = asyncio.ensure_future(self.service.handle(inbound, run_turn, restart))
+            self._turns.add(turn)
+            turn.add_done_callback(self._turns.discard)
+            outcome = await asyncio.shield(turn)
             log.info("sms: webhook %s", outcome.value)
             return response.text(body, content_type=content_type)
 

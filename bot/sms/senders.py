@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import re
 
+from bot.contact_details import normalise_phone
+
 SENDER_PREFIX = "sms-"
 MIN_KEY_LENGTH = 24
 
@@ -15,6 +17,9 @@ MIN_KEY_LENGTH = 24
 def normalise_number(number: str) -> str:
     """The number in E.164 form ("+4561234567"): separators dropped, "00" read as "+",
     and a bare 8-digit number read as Danish (a Danish gateway may omit the +45)."""
+    danish = normalise_phone(number)
+    if danish:  # the same rules as contact details: one number, one conversation
+        return danish
     digits = re.sub(r"[^\d+]", "", number.strip())
     if digits.startswith("00"):
         digits = "+" + digits[2:]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from enum import Enum
 from typing import Any, Awaitable, Callable, Collection, Dict, List, Optional
 
@@ -65,6 +66,8 @@ class SmsService:
         self._texts = texts
         self._first = frozenset(first)
         self.max_parts = max_parts
+        # Held only while a sender's turn runs (weak values: no lock kept per number for ever).
+        self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
 
     def sender_id_for(self, number: str) -> str:
         return sender_id(self._sender_key, number)
@@ -138,11 +141,24 @@ class SmsService:
         await self._send_parts(number, split.parts)
 
     # --- one inbound message ------------------------------------------------------
+    def _lock_for(self, sender: str) -> asyncio.Lock:
+        lock = self._locks.get(sender)
+        if lock is None:
+            lock = self._locks[sender] = asyncio.Lock()
+        return lock
+
     async def handle(self, inbound: InboundSms, run_turn: TurnRunner, restart: Restarter) -> Outcome:
-        """Processes a verified inbound SMS and sends the answer before returning."""
+        """Processes a verified inbound SMS and sends the answer before returning.
+
+        One sender's messages are handled one at a time, in the order they came: the
+        numbered options and the kept MERE text of one turn are what the next one reads."""
         if not await asyncio.to_thread(self.store.claim_message, inbound.message_id):
             return Outcome.DUPLICATE
         sender = self.sender_id_for(inbound.sender)
+        async with self._lock_for(sender):
+            return await self._handle(inbound, sender, run_turn, restart)
+
+    async def _handle(self, inbound: InboundSms, sender: str, run_turn: TurnRunner, restart: Restarter) -> Outcome:
         number = normalise_number(inbound.sender)
         kind = keyword(inbound.text)
 

@@ -81,9 +81,13 @@ class TwilioGateway:
         given = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER), "")
         if not given:
             return False
+        try:
+            candidates = _url_variants(url)
+        except ValueError:  # a forged Host header such as "x:99999": not our URL
+            return False
         return any(
             hmac.compare_digest(twilio_signature(self._auth_token, candidate, params).encode(), given.encode())
-            for candidate in _url_variants(url)
+            for candidate in candidates
         )
 
     def parse_inbound(self, params: FormParams) -> Optional[InboundSms]:
