@@ -7,6 +7,7 @@ Screenshots go to test-artifacts/widget/."""
 from __future__ import annotations
 
 import json
+import os
 import queue
 import sqlite3
 import uuid
@@ -20,7 +21,7 @@ from tests.running_services import ROOT, Assistant, DemoSite
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -145,7 +146,8 @@ def test_a_guessed_or_forged_session_reads_and_writes_nothing(bot):
     owner.close()
 
     random_part, signature = session.split(".")
-    for forged in (random_part + "." + "0" * 32, "A" + session[1:], uuid.uuid4().hex):
+    flipped = ("B" if session[0] == "A" else "A") + session[1:]
+    for forged in (random_part + "." + "0" * 32, flipped, uuid.uuid4().hex):
         stranger = WidgetClient(bot)
         confirm = stranger.start(forged)
         assert confirm["history"] == [] and confirm["session"] != session
@@ -170,11 +172,39 @@ def test_a_cpr_number_never_reaches_the_tracker(bot):
     client = WidgetClient(bot)
     client.start()
     replies = client.say("mit cpr er 010203-1234")
+    client.say("/ask_privacy", display="min kode 020304-5678")  # a forged title is masked too
     client.close()
     assert any("CPR-nummer" in r["text"] for r in replies)
     with sqlite3.connect(bot.tracker_db) as db:
-        rows = [row[0] for row in db.execute("SELECT data FROM events WHERE type_name = 'user'")]
-    assert rows and not any("010203" in row or "1234" in row for row in rows)
+        rows = [json.loads(row[0]) for row in db.execute("SELECT data FROM events WHERE type_name = 'user'")]
+    shown = [(row.get("text") or "") + json.dumps(row.get("metadata") or {}) for row in rows]
+    assert any("[CPR-nummer fjernet]" in text for text in shown)
+    assert not any("010203" in text or "020304" in text for text in shown)
+
+
+def test_a_message_sent_again_is_answered_once(bot):
+    client = WidgetClient(bot)
+    session = client.start()["session"]
+    message = {"message": "hvad er en fgu", "client_id": uuid.uuid4().hex}
+    assert client.sio.call("user_uttered", message, timeout=30) == {"ok": True}
+    # The browser got no acknowledgement (say the connection dropped) and sends it again.
+    assert client.sio.call("user_uttered", message, timeout=30) == {"ok": True, "repeat": True}
+    client.close()
+    again = WidgetClient(bot)
+    history = again.start(session)["history"]
+    again.close()
+    assert [m["id"] for m in history if m["from"] == "user"] == ["u-" + message["client_id"]]
+
+
+def test_free_text_cannot_pose_as_a_button_title(bot):
+    client = WidgetClient(bot)
+    session = client.start()["session"]
+    client.say("hej", display="Ja tak, book en tid")
+    client.close()
+    again = WidgetClient(bot)
+    users = [m["text"] for m in again.start(session)["history"] if m["from"] == "user"]
+    again.close()
+    assert users == ["hej"]
 
 
 # --- in a real browser ----------------------------------------------------------------
@@ -239,8 +269,18 @@ def test_keyboard_user_chats_chooses_a_reply_reloads_and_closes(page):
     expect(page.get_by_role("button", name="Job")).to_be_visible(timeout=30000)
     screenshot(page, "desktop-quick-replies")
 
-    page.get_by_role("button", name="Job").focus()
+    focused = """() => {
+        const root = document.activeElement.shadowRoot;
+        return root && root.activeElement ? root.activeElement.textContent : '';
+    }"""
+    for _ in range(30):  # from the input back to the "Job" choice, as a keyboard user does
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate(focused) == "Job":
+            break
+    else:
+        pytest.fail("the quick reply cannot be reached with Tab")
     page.keyboard.press("Enter")
+    expect(page.get_by_label("Skriv din besked")).to_be_focused()  # focus is not lost with the buttons
     expect(log).to_contain_text("Hvor gammel er du?", timeout=30000)
     expect(page.locator(".msg.user").last).to_have_text("Du skrev: Job")
     expect(page.locator(".choices")).to_have_count(0)
@@ -274,6 +314,13 @@ def test_typed_html_is_shown_as_text(page):
     page.reload()
     expect(page.locator(".msg.user").last).to_have_text("Du skrev: " + HTML_PAYLOAD, timeout=15000)
     assert page.evaluate("window.__xss") is None
+
+
+def test_the_privacy_link_in_the_first_message_gives_the_privacy_answer(page):
+    page.get_by_role("button", name="Chat med Vejviser").click()
+    page.get_by_role("button", name="Hvad sker der med mine data?").click()
+    expect(page.locator(".msg.user").last).to_have_text("Du skrev: Hvad sker der med mine data?")
+    expect(page.get_by_role("log")).to_contain_text("uden at skrive dit navn", timeout=30000)
 
 
 def test_bot_links_open_safely_in_a_new_tab(page):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
+from bot.channels import widget
 from bot.channels.widget import SessionKeys, WidgetConfigError, WidgetSettings, bot_payload, history_of, js_literal
 
 SECRET = "x" * 32
@@ -84,3 +88,21 @@ def test_history_has_the_same_ids_as_the_live_messages():
 def test_js_literal_cannot_close_a_script_tag():
     literal = js_literal({"intro": "</script><script>alert(1)</script>"})
     assert "</script>" not in literal and "\\u003c/script>" in literal
+
+
+def fake_texts(name, **values):
+    return f"{name} {values}"
+
+
+def test_outside_opening_hours_the_widget_says_when_a_person_can_help(monkeypatch):
+    monkeypatch.setattr(widget, "domain_text", fake_texts)
+    saturday = datetime(2026, 11, 28, 12, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    status = widget.staffing_status(saturday)
+    assert status["staffed"] is False
+    assert status["message"] == "utter_widget_closed {'next_open': 'mandag d. 30. november kl. 09.00'}"
+
+
+def test_in_opening_hours_the_widget_says_staff_are_in(monkeypatch):
+    monkeypatch.setattr(widget, "domain_text", fake_texts)
+    status = widget.staffing_status(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen")))
+    assert status == {"staffed": True, "message": "utter_widget_staffed {'unit_phone': '99 31 37 00'}"}

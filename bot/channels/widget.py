@@ -22,10 +22,11 @@ import logging
 import os
 import re
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
@@ -48,6 +49,7 @@ TEXTS_PLACEHOLDER = "/*VEJVISER_TEXTS*/{}"
 MAX_MESSAGE_CHARS = 2000
 MAX_DISPLAY_CHARS = 200
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SEEN_IDS_KEPT = 20_000
 MIN_SECRET_CHARS = 24
 
 
@@ -198,6 +200,20 @@ class WidgetInput(InputChannel):
         self.settings = settings
         self.keys = SessionKeys(settings.session_secret)
         self.sio: Optional[AsyncServer] = None
+        # Message ids already taken, per conversation: a browser re-sends a message it got
+        # no acknowledgement for, and it must be answered once.
+        self._seen: "OrderedDict[Tuple[str, str], None]" = OrderedDict()
+
+    def first_time(self, sender_id: str, client_id: Optional[str]) -> bool:
+        if not client_id:
+            return True
+        key = (sender_id, client_id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > SEEN_IDS_KEPT:
+            self._seen.popitem(last=False)
+        return True
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WidgetOutput(self.sio) if self.sio else None
@@ -216,7 +232,10 @@ class WidgetInput(InputChannel):
         )
         self.sio = sio
         widget = SocketBlueprint(sio, "/socket.io", "widget_webhook", __name__)
+        # Read once here, not on every request (no file I/O on the event loop).
         script = self.widget_script()
+        css = (WIDGET_DIR / "vejviser.css").read_text(encoding="utf-8")
+        socket_client_js = SOCKET_IO_CLIENT.read_text(encoding="utf-8") if SOCKET_IO_CLIENT.exists() else None
 
         @widget.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -228,13 +247,13 @@ class WidgetInput(InputChannel):
 
         @widget.route("/vejviser.css", methods=["GET"])
         async def widget_css(_: Request) -> HTTPResponse:
-            return _asset((WIDGET_DIR / "vejviser.css").read_text(encoding="utf-8"), "text/css")
+            return _asset(css, "text/css")
 
         @widget.route("/socket.io.min.js", methods=["GET"])
         async def socket_client(_: Request) -> HTTPResponse:
-            if not SOCKET_IO_CLIENT.exists():
+            if socket_client_js is None:
                 return response.text("socket.io client missing: run make setup", status=503)
-            return _asset(SOCKET_IO_CLIENT.read_text(encoding="utf-8"), "application/javascript")
+            return _asset(socket_client_js, "application/javascript")
 
         @sio.on("session_request")
         async def session_request(sid: Text, data: Any) -> None:
@@ -242,34 +261,45 @@ class WidgetInput(InputChannel):
             sender_id = self.keys.sender_id(offered)
             key = offered if sender_id else self.keys.issue()
             sender_id = sender_id or self.keys.sender_id(key)
+            previous = await sio.get_session(sid)
+            if previous and previous.get("sender_id") not in (None, sender_id):
+                await sio.leave_room(sid, previous["sender_id"])
+            confirm: Dict[str, Any] = {"session": key, "history": [], "status": {}}
+            try:
+                # Joined only after the history is read, under the conversation's lock:
+                # live messages can then only be newer than the history.
+                confirm["history"] = await self._join_with_history(sid, sender_id, replay=offered == key)
+                confirm["status"] = staffing_status(datetime.now(timezone.utc))
+            except Exception:  # the widget must not hang on "Vent lidt"; it can still chat
+                log.exception("widget: session history or status failed")
+                await sio.enter_room(sid, sender_id)
             await sio.save_session(sid, {"sender_id": sender_id})
-            await sio.enter_room(sid, sender_id)
-            history = await self._history(sender_id) if offered == key else []
-            await sio.emit(
-                "session_confirm",
-                {"session": key, "history": history, "status": staffing_status(datetime.now(timezone.utc))},
-                room=sid,
-            )
+            await sio.emit("session_confirm", confirm, room=sid)
 
         @sio.on("user_uttered")
-        async def user_uttered(sid: Text, data: Any) -> None:
+        async def user_uttered(sid: Text, data: Any) -> Dict[str, Any]:
+            """Answers the browser's acknowledgement callback: {"ok": true} once the
+            message was answered (or was a repeat); the browser re-sends otherwise."""
             session = await sio.get_session(sid)
             sender_id = session.get("sender_id") if session else None
             if not sender_id:
                 await sio.emit("session_required", {}, room=sid)
-                return
+                return {"ok": False, "reason": "session_required"}
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
-                return
+                return {"ok": False, "reason": "bad_message"}
             text, masked = mask_cpr(data["message"].strip()[:MAX_MESSAGE_CHARS])
             if not text:
-                return
+                return {"ok": False, "reason": "empty"}
             metadata: Dict[str, Any] = {}
             client_id = data.get("client_id")
             if isinstance(client_id, str) and CLIENT_ID.match(client_id):
                 metadata["client_id"] = client_id
+            if not self.first_time(sender_id, metadata.get("client_id")):
+                return {"ok": True, "repeat": True}
             display = data.get("display")
-            if isinstance(display, str) and display.strip():
-                metadata["display"] = display.strip()[:MAX_DISPLAY_CHARS]
+            # A title to show instead of a button's payload; never free text of its own.
+            if text.startswith("/") and isinstance(display, str) and display.strip():
+                metadata["display"] = mask_cpr(display.strip()[:MAX_DISPLAY_CHARS])[0]
             output = WidgetOutput(sio)
             if masked:
                 log.info("a CPR number was masked in a widget message")  # never the number or the text
@@ -281,19 +311,22 @@ class WidgetInput(InputChannel):
             echo = {"id": echo_id, "from": "user", "text": metadata.get("display") or text}
             await sio.emit("user_echo", echo, room=sender_id, skip_sid=sid)
             await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
+            return {"ok": True}
 
         return widget
 
-    async def _history(self, sender_id: str) -> List[Dict[str, Any]]:
+    async def _join_with_history(self, sid: str, sender_id: str, replay: bool) -> List[Dict[str, Any]]:
         agent = getattr(Sanic.get_app().ctx, "agent", None)
         store = getattr(agent, "tracker_store", None)
-        if store is None:
+        if not replay or store is None:
+            await self.sio.enter_room(sid, sender_id)
             return []
         # Wait for a message of this conversation that is still being answered, so a
         # reload in the middle of an answer gets all of it (Rasa saves the tracker last).
         async with agent.lock_store.lock(sender_id):
             # All sessions: the bot's introduction is logged just before the session starts.
             tracker = await store.retrieve_full_tracker(sender_id)
+            await self.sio.enter_room(sid, sender_id)
         return history_of(tracker.events) if tracker else []
 
 

@@ -15,6 +15,7 @@
   // The server puts the Danish interface texts here when it serves this file.
   var TEXTS = /*VEJVISER_TEXTS*/{};
   var MAX_CHARS = 2000;
+  var ACK_TIMEOUT_MS = 30000;
   var TYPING_TIMEOUT_MS = 20000;
   var DEFAULT_COLOR = "#005a8c";
 
@@ -71,12 +72,23 @@
     var la = luminance(a), lb = luminance(b);
     return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
   }
-  var primary = /^#[0-9a-fA-F]{6}$/.test(config.color || "") ? config.color : DEFAULT_COLOR;
-  var onPrimary = contrast(primary, "#ffffff") >= 4.5 ? "#ffffff" : "#1a1a1a";
+  function darken(hex) {
+    return "#" + [1, 3, 5].map(function (i) {
+      return ("0" + Math.floor(parseInt(hex.substr(i, 2), 16) * 0.9).toString(16)).slice(-2);
+    }).join("");
+  }
+  var primary = /^#[0-9a-fA-F]{6}$/.test(config.color || "") ? config.color.toLowerCase() : DEFAULT_COLOR;
+  // A colour too light for white text gets dark text, if that reads well enough;
+  // otherwise it is darkened until white text on it reaches 4.5:1.
+  var onPrimary = contrast(primary, "#ffffff") >= contrast(primary, "#1a1a1a") ? "#ffffff" : "#1a1a1a";
+  while (contrast(primary, onPrimary) < 4.5) {
+    onPrimary = "#ffffff";
+    primary = darken(primary);
+  }
   var primaryOnWhite = contrast(primary, "#ffffff") >= 4.5 ? primary : "#1a1a1a";
 
   // --- the parts of the widget ---
-  var host = el("div", { id: "vejviser-widget" });
+  var host = el("div", { id: "vejviser-widget", lang: "da" });
   host.style.setProperty("--vv-primary", primary);
   host.style.setProperty("--vv-on-primary", onPrimary);
   host.style.setProperty("--vv-primary-on-white", primaryOnWhite);
@@ -110,7 +122,7 @@
   intro.appendChild(el("span", { class: "sr-only" }, texts.fromBot + " "));
   intro.appendChild(el("p", {}, texts.intro));
   var privacy = el("button", { type: "button", class: "link" }, texts.privacyLink);
-  privacy.addEventListener("click", function () { send(texts.privacyLink); });
+  privacy.addEventListener("click", function () { send("/ask_privacy", texts.privacyLink); input.focus(); });
   var privacyLine = el("p");
   privacyLine.appendChild(privacy);
   intro.appendChild(privacyLine);
@@ -178,7 +190,10 @@
     choices = el("div", { class: "choices", role: "group", "aria-label": texts.choices });
     buttons.forEach(function (button) {
       var choice = el("button", { type: "button" }, button.title);
-      choice.addEventListener("click", function () { send(button.payload, button.title); });
+      choice.addEventListener("click", function () {
+        send(button.payload, button.title);
+        input.focus(); // the chosen button is gone; the keyboard user carries on typing
+      });
       choices.appendChild(choice);
     });
     log.appendChild(choices);
@@ -218,10 +233,31 @@
   // --- the socket: opened on first use, not for every visitor of the page ---
   var socket = null;
   var ready = false;
-  var queue = [];
+  // Messages not yet acknowledged by the server, oldest first. They are sent again after
+  // a reconnect unless the replayed history shows them; the server takes each id once.
+  var pending = [];
+  var early = []; // live events that came before the history they follow
+
+  function transmit(message) {
+    if (!ready || message.inFlight) return;
+    message.inFlight = true;
+    socket.timeout(ACK_TIMEOUT_MS).emit("user_uttered", message.data, function (error, answer) {
+      message.inFlight = false;
+      if (!error && answer && answer.ok) {
+        pending = pending.filter(function (m) { return m !== message; });
+      }
+    });
+  }
 
   function flush() {
-    while (ready && queue.length) socket.emit("user_uttered", queue.shift());
+    pending.forEach(transmit);
+  }
+
+  function live(handler) {
+    return function (data) {
+      if (ready) handler(data);
+      else early.push(function () { handler(data); });
+    };
   }
 
   function connect() {
@@ -236,6 +272,10 @@
       socket.on("session_confirm", function (data) {
         store.set(SESSION_KEY, data.session);
         (data.history || []).forEach(addMessage);
+        var replayed = Object.create(null);
+        (data.history || []).forEach(function (m) { replayed[m.id] = true; });
+        pending = pending.filter(function (m) { return !replayed["u-" + m.data.client_id]; });
+        early.splice(0).forEach(function (apply) { apply(); });
         if (data.status && data.status.message) {
           status.textContent = data.status.message;
           status.hidden = false;
@@ -248,13 +288,14 @@
         ready = false;
         socket.emit("session_request", { session: store.get(SESSION_KEY) });
       });
-      socket.on("bot_uttered", function (message) {
+      socket.on("bot_uttered", live(function (message) {
         setTyping(false);
         addMessage(message);
-      });
-      socket.on("user_echo", addMessage);
+      }));
+      socket.on("user_echo", live(addMessage));
       socket.on("disconnect", function () {
         ready = false;
+        pending.forEach(function (m) { m.inFlight = false; });
         setConnection(texts.reconnecting);
       });
       socket.on("connect_error", function () {
@@ -279,9 +320,9 @@
     if (text.length > MAX_CHARS) { setConnection(texts.tooLong); return; }
     var clientId = randomId();
     addMessage({ id: "u-" + clientId, from: "user", text: display || text });
-    var message = { message: text, client_id: clientId };
-    if (display) message.display = display;
-    queue.push(message);
+    var data = { message: text, client_id: clientId };
+    if (display) data.display = display;
+    pending.push({ data: data, inFlight: false });
     setTyping(true);
     connect();
     flush();
@@ -307,8 +348,25 @@
 
   launcher.addEventListener("click", open);
   closeButton.addEventListener("click", close);
+  // On a phone (or at big zoom) the panel covers the page: then it is modal, and Tab
+  // stays inside it so focus never moves to the hidden page behind.
+  var fullScreen = window.matchMedia("(max-width: 30rem), (max-height: 30rem)");
+  function updateModal() { panel.setAttribute("aria-modal", fullScreen.matches ? "true" : "false"); }
+  updateModal();
+  if (fullScreen.addEventListener) fullScreen.addEventListener("change", updateModal);
+
   panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { event.preventDefault(); close(); }
+    if (event.key === "Escape") { event.preventDefault(); close(); return; }
+    if (event.key !== "Tab" || !fullScreen.matches) return;
+    var focusable = Array.prototype.filter.call(
+      panel.querySelectorAll("button, textarea, a[href], [tabindex='0']"),
+      function (node) { return !node.disabled && node.offsetParent !== null; }
+    );
+    if (!focusable.length) return;
+    var first = focusable[0], last = focusable[focusable.length - 1];
+    var active = root.activeElement;
+    if (event.shiftKey && active === first) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && active === last) { event.preventDefault(); first.focus(); }
   });
   input.addEventListener("keydown", function (event) {
     // Enter sends; Shift+Enter makes a new line.
