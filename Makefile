@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run test validate shell bench lint lock
+.PHONY: help setup train run test validate shell bench bench-channels lint lock
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,8 +30,12 @@ test: validate train ## Run every test: data checks, unit tests, NLU quality gat
 	$(BIN)/python -m pytest
 	$(BIN)/rasa test core --stories tests/stories --e2e --fail-on-prediction-errors --out results/core --quiet
 
-bench: train ## Compare our NLU pipeline with Rasa's default pipeline on the held-out split
+bench: train ## Compare our NLU pipeline with Rasa's default pipeline; then channel latency and memory
 	$(BIN)/python -m bench.nlu_bench
+	$(BIN)/python -m bench.channels_bench
+
+bench-channels: train ## Only the channel benchmark: widget, REST and SMS latency, Rasa memory (~2 min)
+	$(BIN)/python -m bench.channels_bench
 
 shell: train ## Chat with the assistant in the terminal (starts the action server too)
 	@scripts/run.sh shell
