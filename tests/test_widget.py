@@ -305,6 +305,24 @@ def test_keyboard_user_chats_chooses_a_reply_reloads_and_closes(page):
     assert launcher.get_attribute("aria-expanded") == "false"
 
 
+def test_a_dropped_connection_loses_and_repeats_nothing(page):
+    page.get_by_role("button", name="Chat med Vejviser").click()
+    page.get_by_label("Skriv din besked").fill("hej")
+    page.keyboard.press("Enter")
+    wait_for_bot(page, 2)
+    page.context.set_offline(True)
+    expect(page.locator(".connection")).to_have_text("Forbindelsen er væk. Vi prøver igen.")
+    page.get_by_label("Skriv din besked").fill("hvad er en fgu")  # typed while offline
+    page.keyboard.press("Enter")
+    page.context.set_offline(False)
+    expect(page.locator(".connection")).to_be_hidden(timeout=60000)
+    answer = page.locator(".msg.bot", has_text="FGU er en uddannelse")
+    expect(answer).to_have_count(1, timeout=30000)
+    page.wait_for_timeout(3000)  # time for a wrong second delivery to show
+    expect(answer).to_have_count(1)
+    expect(page.locator(".msg.user", has_text="hvad er en fgu")).to_have_count(1)
+
+
 def test_typed_html_is_shown_as_text(page):
     page.get_by_role("button", name="Chat med Vejviser").click()
     page.get_by_label("Skriv din besked").fill(HTML_PAYLOAD)
