@@ -36,6 +36,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from actions.common.booking_text import when_text
+from actions.common.profile import current_profile
 from bot.channels.domain_texts import domain_text
 from bot.privacy import mask_cpr
 
@@ -145,9 +147,6 @@ def history_of(events: Sequence[Any]) -> List[Dict[str, Any]]:
 
 def staffing_status(now: datetime) -> Dict[str, Any]:
     """Whether staff can be reached now, and the line the widget shows about it."""
-    from actions.common.booking_text import when_text
-    from actions.common.profile import current_profile
-
     profile = current_profile()
     if profile.hours.is_open(now):
         return {"staffed": True, "message": domain_text("utter_widget_staffed", unit_phone=profile.phone)}
