@@ -3,13 +3,17 @@ running agent's domain: every user-facing text lives in domain.yml."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Dict, List, Mapping, Optional
 
+from rasa.core.channels.channel import OutputChannel
 from sanic import Sanic
 from sanic.exceptions import SanicException
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+CPR_NOTICE = "utter_cpr_removed"
+log = logging.getLogger(__name__)
 
 
 def response_text(responses: Mapping[str, List[Dict[str, Any]]], name: str, **values: Any) -> Optional[str]:
@@ -31,3 +35,11 @@ def domain_text(name: str, **values: Any) -> Optional[str]:
         return None
     domain = getattr(agent, "domain", None)
     return response_text(getattr(domain, "responses", None) or {}, name, **values)
+
+
+async def tell_cpr_removed(output: OutputChannel, recipient_id: str) -> None:
+    """Tells the user kindly that the CPR number in their message was removed."""
+    log.info("a CPR number was masked in a message")  # never the number or the text
+    notice = domain_text(CPR_NOTICE)
+    if notice:
+        await output.send_text_message(recipient_id, notice)

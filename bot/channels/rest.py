@@ -6,7 +6,6 @@ Named in credentials.yml as `bot.channels.rest.PrivateRestInput`; the URL stays
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
@@ -14,11 +13,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 from sanic.request import Request
 
-from bot.channels.domain_texts import domain_text
+from bot.channels.domain_texts import tell_cpr_removed
 from bot.privacy import CPR_MASK, mask_cpr
-
-log = logging.getLogger(__name__)
-NOTICE_RESPONSE = "utter_cpr_removed"
 
 
 class PrivateRestInput(RestInput):
@@ -34,10 +30,7 @@ class PrivateRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def handle(message: UserMessage) -> Any:
             if isinstance(message.text, str) and CPR_MASK in message.text:
-                log.info("a CPR number was masked in a message")  # never the number or the text
-                notice = domain_text(NOTICE_RESPONSE)
-                if notice:
-                    await message.output_channel.send_text_message(message.sender_id, notice)
+                await tell_cpr_removed(message.output_channel, message.sender_id)
             return await on_new_message(message)
 
         return super().blueprint(handle)

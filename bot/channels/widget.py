@@ -38,7 +38,7 @@ from socketio import AsyncServer
 
 from actions.common.booking_text import when_text
 from actions.common.profile import current_profile
-from bot.channels.domain_texts import domain_text
+from bot.channels.domain_texts import domain_text, tell_cpr_removed
 from bot.privacy import mask_cpr
 
 log = logging.getLogger(__name__)
@@ -301,10 +301,7 @@ class WidgetInput(InputChannel):
                 metadata["display"] = mask_cpr(display.strip()[:MAX_DISPLAY_CHARS])[0]
             output = WidgetOutput(sio)
             if masked:
-                log.info("a CPR number was masked in a widget message")  # never the number or the text
-                notice = domain_text("utter_cpr_removed")
-                if notice:
-                    await output.send_text_message(sender_id, notice)
+                await tell_cpr_removed(output, sender_id)
             # Another tab of the same conversation shows the message too.
             echo_id = f"u-{metadata.get('client_id', secrets.token_hex(8))}"
             echo = {"id": echo_id, "from": "user", "text": metadata.get("display") or text}
