@@ -198,7 +198,8 @@ class ValidateIntakeForm(TimeSteps, FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         if tracker.get_slot("intake_topic") is None and tracker.get_slot("requested_slot") is None:
-            topic = topic_shown_earlier(tracker)
+            # "kan jeg booke en samtale om job": the request itself names the topic.
+            topic = parse_topic(tracker.latest_message.get("text")) or topic_shown_earlier(tracker)
             if topic:
                 return {"intake_topic": topic}
         return {}

@@ -261,6 +261,20 @@ def test_find_code(text, code):
     assert find_code(text) == code
 
 
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("jeg vil gerne booke en samtale om job", {"intake_topic": "job"}),
+        ("kan jeg snakke med nogen om su", {"intake_topic": "penge"}),
+        ("kan jeg få en samtale med en vejleder", {}),
+        ("en samtale om job og su", {}),  # two topics: asked, not guessed
+    ],
+)
+async def test_a_topic_named_in_the_request_is_taken(dispatcher, tracker_factory, domain, text, topic):
+    tracker = tracker_factory(slots={"requested_slot": None}, text=text, active_loop="intake_form")
+    assert await ValidateIntakeForm().extract_intake_topic(dispatcher, tracker, domain) == topic
+
+
 @pytest.mark.parametrize("intent", ["greet", "ask_su", "nlu_fallback"])
 async def test_an_asked_for_code_is_taken_whatever_the_intent(dispatcher, tracker_factory, domain, intent):
     tracker = tracker_factory(

@@ -48,6 +48,12 @@ def test_answers_use_the_municipality_profile(servers):
     assert any("Sønderbro 12, 9000 Aalborg" in t and "99 31 37 00" in t for t in replies)
 
 
+def test_a_request_that_names_the_topic_goes_straight_to_the_age(servers):
+    user = new_user()
+    servers.say(user, "hej")
+    assert texts(servers.say(user, "jeg vil gerne booke en samtale om job"))[-1] == "Hvor gammel er du? Skriv bare tallet."
+
+
 def test_intake_with_interruption_then_the_next_step(servers):
     user = new_user()
     servers.say(user, "hej")
