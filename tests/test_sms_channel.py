@@ -105,7 +105,7 @@ def test_signed_hej_gets_the_greeting_through_the_gateway(sms):
     parts = sms.say(number, "hej")
     text = "\n".join(parts)
     assert "chatbot" in text and "Aalborg Kommune" in text
-    assert "Skriv HJÆLP for hjælp og STOP for at stoppe." in text  # the SMS variant of the welcome
+    assert "Skriv HJÆLP for hjælp. Skriv STOP, hvis du ikke vil have flere sms'er." in text  # SMS welcome
     assert "Du behøver ikke skrive dit navn" not in text
     assert "1: Hvad kan du?\n2: Om dine data\nSvar 1 eller 2." in text
     request = [r for r in sms.fake.requests if r["form"]["To"] == number][0]

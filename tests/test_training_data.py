@@ -100,5 +100,8 @@ def test_rule_answers_carry_source_and_checked_date(domain):
 
 def test_no_cpr_shaped_number_in_any_text():
     cpr = re.compile(r"\b(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}\b")
-    for path in list((ROOT / "data").rglob("*.yml")) + list((ROOT / "tests").rglob("*.yml")) + [ROOT / "domain.yml"]:
+    # The masking gold set holds made-up CPR-shaped numbers on purpose; nothing else may.
+    gold = ROOT / "tests" / "privacy"
+    texts = [p for p in (ROOT / "tests").rglob("*.yml") if gold not in p.parents]
+    for path in list((ROOT / "data").rglob("*.yml")) + texts + [ROOT / "domain.yml"]:
         assert not cpr.search(path.read_text(encoding="utf-8")), path
