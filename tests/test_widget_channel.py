@@ -106,3 +106,10 @@ def test_in_opening_hours_the_widget_says_staff_are_in(monkeypatch):
     monkeypatch.setattr(widget, "domain_text", fake_texts)
     status = widget.staffing_status(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen")))
     assert status == {"staffed": True, "message": "utter_widget_staffed {'unit_phone': '99 31 37 00'}"}
+
+
+def test_a_message_id_is_taken_once_per_conversation():
+    channel = widget.WidgetInput(WidgetSettings.from_env({"WIDGET_SESSION_SECRET": SECRET}))
+    assert channel.first_time("web-a", "abcdefgh12") and not channel.first_time("web-a", "abcdefgh12")
+    assert channel.first_time("web-b", "abcdefgh12")  # another conversation's id is its own
+    assert channel.first_time("web-a", None) and channel.first_time("web-a", None)  # no id: never a repeat

@@ -306,7 +306,12 @@ class WidgetInput(InputChannel):
             echo_id = f"u-{metadata.get('client_id', secrets.token_hex(8))}"
             echo = {"id": echo_id, "from": "user", "text": metadata.get("display") or text}
             await sio.emit("user_echo", echo, room=sender_id, skip_sid=sid)
-            await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
+            try:
+                await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
+            except Exception:
+                # Not answered: the browser's next try must be taken, not dropped as a repeat.
+                self._seen.pop((sender_id, metadata.get("client_id", "")), None)
+                raise
             return {"ok": True}
 
         return widget
