@@ -35,12 +35,16 @@ class MunicipalityProfile:
     services: Mapping[str, bool]
     hours: OpeningHours
     booking_retention_days: int
+    conversation_retention_days: int
+    closed_case_retention_days: int
+    handoff_wait_minutes: int
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> MunicipalityProfile:
         try:
             contact = data["contact"]
             hours = data.get("opening_hours") or {}
+            privacy = data.get("privacy") or {}
             profile = cls(
                 municipality_name=str(data["municipality_name"]),
                 unit_name=str(data["unit_name"]),
@@ -54,7 +58,10 @@ class MunicipalityProfile:
                 opening_hours_text=str(hours.get("text") or ""),
                 services={k: bool(v) for k, v in (data.get("services") or {}).items()},
                 hours=OpeningHours.from_profile(data),
-                booking_retention_days=int((data.get("privacy") or {}).get("booking_retention_days", 30)),
+                booking_retention_days=int(privacy.get("booking_retention_days", 30)),
+                conversation_retention_days=int(privacy.get("conversation_retention_days", 30)),
+                closed_case_retention_days=int(privacy.get("closed_case_retention_days", 90)),
+                handoff_wait_minutes=int((data.get("handoff") or {}).get("expected_wait_minutes", 15)),
             )
         except (KeyError, TypeError, ValueError) as missing:
             raise ProfileError(f"municipality profile lacks {missing}") from missing
