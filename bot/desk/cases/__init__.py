@@ -1,0 +1,1 @@
+"""Cases: hand-offs from the chatbot that advisors take, answer and close."""

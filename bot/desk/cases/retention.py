@@ -1,0 +1,78 @@
+"""Retention: closed cases go with their conversation when the closed-case period has
+passed; conversations without a case go when their last event is older than the
+conversation period; the SMS channel's numbers go with them."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Iterable, Optional
+
+from django.conf import settings
+from django.db import transaction
+
+from bot.conversations import ConversationStore
+from bot.desk.cases.models import CLOSED, AuditEntry, Case
+from bot.desk.cases.services import conversation_store
+
+log = logging.getLogger("vejviser.desk.retention")
+
+
+@dataclass
+class PurgeResult:
+    closed_cases: int = 0
+    conversations: int = 0
+    sms_numbers: int = 0
+
+
+def forget_sms_numbers(path: Path, sender_ids: Iterable[str], older_than: datetime) -> int:
+    """Deletes the SMS channel's numbers (table `senders` in its SQLite file) of the given
+    conversations and those not used since `older_than`. A missing file or table is fine."""
+    if not Path(path).exists():
+        return 0
+    ids = list(sender_ids)
+    with closing(sqlite3.connect(path, timeout=10)) as conn, conn:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'senders'").fetchone() is None:
+            return 0
+        deleted = conn.execute("DELETE FROM senders WHERE updated_at < ?", (older_than.timestamp(),)).rowcount
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            deleted += conn.execute(f"DELETE FROM senders WHERE sender_id IN ({marks})", chunk).rowcount
+    return deleted
+
+
+def purge(now: datetime, store: Optional[ConversationStore] = None, sms_path: Optional[Path] = None) -> PurgeResult:
+    store = store or conversation_store()
+    config = settings.DESK
+    result = PurgeResult()
+    purged = []
+    closed_cutoff = now - timedelta(days=config.closed_case_retention_days)
+    for case in Case.objects.filter(status=CLOSED, closed_at__lt=closed_cutoff):
+        conversation = case.conversation_id
+        # Another (newer) case may still need this conversation.
+        if not Case.objects.filter(conversation_id=conversation).exclude(pk=case.pk).exists():
+            store.delete(conversation)
+            purged.append(conversation)
+        with transaction.atomic():
+            AuditEntry.objects.create(action="retention", case_id=case.pk, conversation_id=conversation)
+            case.delete()
+        result.closed_cases += 1
+    conversation_cutoff = now - timedelta(days=config.conversation_retention_days)
+    keep = set(Case.objects.values_list("conversation_id", flat=True))
+    for conversation in store.idle_conversations(conversation_cutoff, keep):
+        store.delete(conversation)
+        purged.append(conversation)
+        result.conversations += 1
+    result.sms_numbers = forget_sms_numbers(sms_path or config.sms_store_path, purged, conversation_cutoff)
+    log.info(
+        "retention: %d closed cases, %d idle conversations, %d SMS numbers deleted",
+        result.closed_cases,
+        result.conversations,
+        result.sms_numbers,
+    )
+    return result
