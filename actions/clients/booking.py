@@ -14,6 +14,7 @@ from datetime import date, datetime
 from datetime import time as clock_time
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import quote
 
 import requests
 
@@ -160,6 +161,12 @@ class BookingClient:
     ) -> int:
         body = {**request.body(), "reason": reason, "preferred_start": preferred_start.isoformat() if preferred_start else None}
         return int(self._call("POST", "/v1/contact-requests", json=body, key=idempotency_key)["id"])
+
+    def erase_conversation(self, conversation_id: str) -> int:
+        """Blanks the personal fields of a conversation's bookings and contact requests and
+        cancels its future bookings ("slet mine data"). Returns how many records changed."""
+        path = f"/v1/conversations/{quote(conversation_id, safe='')}/erase"
+        return int(self._call("POST", path)["erased"])
 
     def healthy(self) -> bool:
         try:

@@ -25,7 +25,7 @@ from actions.clients.booking import BookingClient, BookingError, BookingRequest,
 log = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "var" / "booking_outbox.db"
-CONTACT_REQUEST, CANCELLATION = "contact_request", "cancellation"
+CONTACT_REQUEST, CANCELLATION, ERASURE = "contact_request", "cancellation", "erasure"
 MAX_BACKOFF_SECONDS = 300
 
 
@@ -128,5 +128,7 @@ def deliver(entry: OutboxEntry, client: BookingClient) -> None:
         )
     elif entry.kind == CANCELLATION:
         client.cancel(entry.payload["code"])
+    elif entry.kind == ERASURE:
+        client.erase_conversation(entry.payload["conversation_id"])
     else:
         raise BookingError(f"unknown outbox kind {entry.kind}")

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Dict, Iterator, List, Literal, Optional
 
 import yaml
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, root_validator, validator
@@ -133,6 +133,7 @@ class BookingOut(BaseModel):
 
 
 class StaffBookingOut(BookingOut):
+    conversation_id: Optional[str]
     age: int
     first_name: Optional[str]
     phone: Optional[str]
@@ -153,6 +154,7 @@ class ContactRequestOut(BaseModel):
     email: Optional[str]
     preferred_start: Optional[datetime]
     booking_code: Optional[str]
+    conversation_id: Optional[str]
     created_at: datetime
 
 
@@ -189,6 +191,29 @@ class BookingService:
         with self.sessions.begin() as session:
             seed_advisors(session, self.profile.get("advisors") or [])
         self.purge_expired()
+
+    def erase_conversation(self, conversation_id: str) -> int:
+        """ "Slet mine data": cancels the conversation's future bookings and blanks the personal
+        fields of its bookings and contact requests (the time itself stays taken for history)."""
+        blank = {"phone": None, "email": None, "first_name": None, "conversation_id": None}
+        now = to_utc_naive(self.now())
+        with self.sessions.begin() as session:
+            upcoming = session.execute(
+                select(Booking).where(
+                    Booking.conversation_id == conversation_id, Booking.status == BOOKED, Booking.starts_at > now
+                )
+            ).scalars()
+            for booking in upcoming:
+                booking.status = CANCELLED
+                session.add(BookingEvent(booking_id=booking.id, kind="cancelled", old_starts_at=booking.starts_at))
+            bookings = session.execute(
+                update(Booking).where(Booking.conversation_id == conversation_id).values(**blank)
+            ).rowcount
+            requests = session.execute(
+                update(ContactRequest).where(ContactRequest.conversation_id == conversation_id).values(**blank)
+            ).rowcount
+        log.info("erasure: blanked %d bookings and %d contact requests", bookings, requests)
+        return bookings + requests
 
     def purge_expired(self) -> int:
         """Removes contact details once the retention time after the talk has passed."""
@@ -235,6 +260,7 @@ class BookingService:
                 email=booking.email,
                 consent_text=booking.consent_text,
                 created_at=self.local(booking.created_at),
+                conversation_id=booking.conversation_id,
             )
         return out
 
@@ -530,6 +556,10 @@ def create_app(settings: Optional[BookingSettings] = None, clock: Optional[Calla
         log.info("contact request stored id=%s reason=%s channel=%s", request.id, request.reason, request.channel)
         return JSONResponse(status_code=201, content=jsonable(request_out(request)))
 
+    @app.post("/v1/conversations/{conversation_id}/erase", dependencies=auth, tags=["privacy"])
+    def erase_conversation(conversation_id: str = Path(..., min_length=1, max_length=128)) -> Dict[str, int]:
+        return {"erased": service.erase_conversation(conversation_id)}
+
     @app.get("/v1/contact-requests", response_model=List[ContactRequestOut], dependencies=auth, tags=["staff"])
     def contact_requests(status: str = Query(OPEN, regex="^(open|handled)$"), session: Session = db) -> List[Dict[str, Any]]:
         rows = session.execute(select(ContactRequest).where(ContactRequest.status == status).order_by(ContactRequest.created_at))
@@ -547,6 +577,7 @@ def create_app(settings: Optional[BookingSettings] = None, clock: Optional[Calla
             "phone": request.phone,
             "email": request.email,
             "booking_code": request.booking_code,
+            "conversation_id": request.conversation_id,
             "preferred_start": service.local(request.preferred_start) if request.preferred_start else None,
             "created_at": service.local(request.created_at),
         }
