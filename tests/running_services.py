@@ -100,7 +100,8 @@ class Assistant:
         endpoints = tmp / "endpoints.yml"
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
+            "tracker_store:\n  type: bot.tracker_store.VejviserTrackerStore\n"
+            f'  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n',
             encoding="utf-8",
         )
         self.tracker_db = tmp / "tracker.db"

@@ -21,6 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import registry
 from bot.channels.domain_texts import domain_text
 from bot.policies.crisis_policy import CRISIS_ANSWER
 from bot.sms.service import SmsService
@@ -134,7 +135,17 @@ class SmsInput(InputChannel):
     def get_output_channel(self) -> Optional[OutputChannel]:
         return SmsOutput(self.service) if self.service else None
 
+    async def reachable(self, sender_id: str) -> bool:
+        """Whether a message written now can reach this sender (not after STOP)."""
+        return self.service is not None and not await asyncio.to_thread(self.service.store.is_opted_out, sender_id)
+
+    async def forget(self, sender_id: str) -> None:
+        """Deletes what the channel keeps about a sender (number, options, pending text)."""
+        if self.service is not None:
+            await asyncio.to_thread(self.service.store.forget_sender, sender_id)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        registry.register(self)
         sms_webhook = Blueprint("sms_webhook", __name__)
 
         @sms_webhook.route("/", methods=["GET"])

@@ -38,6 +38,7 @@ from socketio import AsyncServer
 
 from actions.common.booking_text import when_text
 from actions.common.profile import current_profile
+from bot.channels import registry
 from bot.channels.domain_texts import domain_text, tell_cpr_removed
 from bot.privacy import mask_cpr
 
@@ -114,7 +115,7 @@ def message_id(prefix: str, timestamp: Optional[float]) -> str:
 def bot_payload(message: Dict[Text, Any]) -> Dict[str, Any]:
     """What the browser gets for one bot message: text and quick replies, nothing else."""
     buttons = message.get("buttons") or message.get("quick_replies") or []
-    return {
+    payload = {
         "id": message_id("b", message.get("timestamp")),
         "from": "bot",
         "text": str(message.get("text") or ""),
@@ -124,6 +125,9 @@ def bot_payload(message: Dict[Text, Any]) -> Dict[str, Any]:
             if isinstance(button, dict)
         ],
     }
+    if message.get("staff"):  # written by a person in the staff desk (BotUttered metadata, flattened)
+        payload.update({"from": "staff", "name": str(message.get("staff_name") or "")})
+    return payload
 
 
 def history_of(events: Sequence[Any]) -> List[Dict[str, Any]]:
@@ -223,6 +227,7 @@ class WidgetInput(InputChannel):
         return source.replace(TEXTS_PLACEHOLDER, js_literal(texts), 1)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        registry.register(self)
         # An explicit list: same-origin only when empty. ([] would switch the check off.)
         sio = AsyncServer(
             async_mode="sanic",

@@ -202,8 +202,11 @@
   function addMessage(message) {
     if (!message || !message.id || shown[message.id]) return false;
     shown[message.id] = true;
-    var bubble = el("div", { class: "msg " + (message.from === "user" ? "user" : "bot") });
-    bubble.appendChild(el("span", { class: "sr-only" }, (message.from === "user" ? texts.fromUser : texts.fromBot) + " "));
+    var staff = message.from === "staff";
+    var bubble = el("div", { class: "msg " + (message.from === "user" ? "user" : staff ? "bot staff" : "bot") });
+    bubble.appendChild(el("span", { class: "sr-only" }, (message.from === "user" ? texts.fromUser : staff ? texts.fromStaff : texts.fromBot) + " "));
+    // A person answers: their name above the text, so nobody takes it for the chatbot.
+    if (staff) bubble.appendChild(el("p", { class: "who", "aria-hidden": "true" }, (message.name || "") + " " + texts.staffLabel));
     if (message.from === "user") {
       // Choices answer the bot's last question; once the user has answered, they go.
       clearChoices();

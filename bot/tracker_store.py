@@ -1,0 +1,94 @@
+"""Rasa's SQL tracker store with two privacy guarantees, whatever channel a message came in on.
+
+- Redaction before storage: a CPR-shaped number in a user's text is masked before the event
+  is written (the channels mask already; this also covers Rasa's HTTP API and any channel
+  added later).
+- "Slet mine data": when `action_erase_my_data` has run in a turn, saving that turn deletes
+  the whole conversation instead (every session), the SMS channel forgets the number, and
+  the booking service is asked (through the durable outbox) to blank the conversation's
+  bookings. The confirmation has been sent by then; nothing of the conversation is kept.
+
+Named in endpoints.yml as `type: bot.tracker_store.VejviserTrackerStore` with the same keys
+as Rasa's `SQL` type. Rasa falls back to an in-memory store when it cannot import a custom
+store, so tests/test_privacy_erasure.py checks that endpoints.yml loads this class."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any, Dict, Iterable
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.channels import registry
+from bot.privacy import mask_cpr
+
+log = logging.getLogger(__name__)
+
+ERASE_ACTION = "action_erase_my_data"
+
+
+def erase_requested(new_events: Iterable[Event]) -> bool:
+    return any(isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION for event in new_events)
+
+
+def redacted(event_data: Dict[str, Any]) -> Dict[str, Any]:
+    """A user event's data with CPR-shaped numbers masked in its text and parse data."""
+    if event_data.get("event") != UserUttered.type_name:
+        return event_data
+    data = dict(event_data)
+    if isinstance(data.get("text"), str):
+        data["text"] = mask_cpr(data["text"])[0]
+    parse_data = data.get("parse_data")
+    if isinstance(parse_data, dict) and isinstance(parse_data.get("text"), str):
+        data["parse_data"] = {**parse_data, "text": mask_cpr(parse_data["text"])[0]}
+    return data
+
+
+class VejviserTrackerStore(SQLTrackerStore):
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+        if erase_requested(new_events):
+            await self.erase(tracker.sender_id)
+            return
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in new_events:
+                data = redacted(event.as_dict())
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+
+    async def erase(self, sender_id: str) -> int:
+        """Deletes the conversation everywhere this process can reach; returns the events deleted.
+        The caller holds the conversation's lock (Rasa's turn, or the staff relay)."""
+        with self.session_scope() as session:
+            deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.commit()
+        sms = registry.input_channel("sms")
+        if sms is not None and hasattr(sms, "forget"):
+            await sms.forget(sender_id)
+        await asyncio.to_thread(queue_booking_erasure, sender_id)
+        log.info("erasure: deleted a conversation (%d events)", deleted)
+        return int(deleted)
+
+
+def queue_booking_erasure(sender_id: str) -> None:
+    # Imported here: the outbox module pulls in the booking client, which the tracker store
+    # needs only at the moment of an erasure.
+    from actions.common.outbox import ERASURE, Outbox
+
+    Outbox().put(f"erase-{sender_id}-{time.time_ns()}", ERASURE, {"conversation_id": sender_id})
