@@ -67,6 +67,8 @@ def test_answers_inside_the_intake_match_the_answers_outside_it():
         found = {}
         for rule in yaml.safe_load((rules_dir / file_name).read_text(encoding="utf-8"))["rules"]:
             steps = rule["steps"]
+            if "intent" not in steps[0]:
+                continue  # a follow-up rule (e.g. the answer to a confirmation), not an answer to an intent
             actions = [s["action"] for s in steps if "action" in s and s["action"] != "intake_form"]
             found[steps[0]["intent"]] = actions
         return found

@@ -85,6 +85,8 @@ class MunicipalityProfile:
             "offers_cv_workshop": self.services.get("cv_workshop", False),
             "offers_apprentice_club": self.services.get("apprentice_club", False),
             "offers_company_consultants": self.services.get("company_consultants", False),
+            "conversation_retention_days": str(self.conversation_retention_days),
+            "closed_case_retention_days": str(self.closed_case_retention_days),
         }
 
 

@@ -22,6 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 CRISIS_INTENT = "crisis"
 CRISIS_ANSWER = ("utter_crisis", "utter_crisis_numbers", "utter_crisis_more")
 DEACTIVATE_LOOP = "action_deactivate_loop"
+HANDOFF_ACTION = "action_handoff"
 
 
 def next_crisis_action(
@@ -35,6 +36,9 @@ def next_crisis_action(
         return CRISIS_ANSWER[len(said)]
     if active_loop and DEACTIVATE_LOOP not in actions_since_user:
         return DEACTIVATE_LOOP  # a form must not ask its next question after a crisis
+    if HANDOFF_ACTION not in actions_since_user:
+        # Then a person is told (urgent case); the answer above never waits for this action.
+        return HANDOFF_ACTION
     return None
 
 
