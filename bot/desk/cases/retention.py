@@ -29,16 +29,20 @@ class PurgeResult:
     sms_numbers: int = 0
 
 
-def forget_sms_numbers(path: Path, sender_ids: Iterable[str], older_than: datetime) -> int:
+def forget_sms_numbers(path: Path, sender_ids: Iterable[str], older_than: datetime, keep: Iterable[str] = ()) -> int:
     """Deletes the SMS channel's numbers (table `senders` in its SQLite file) of the given
-    conversations and those not used since `older_than`. A missing file or table is fine."""
+    conversations and those not used since `older_than`, except where a case still needs the
+    number to answer (`keep`). A missing file or table is fine."""
     if not Path(path).exists():
         return 0
     ids = list(sender_ids)
     with closing(sqlite3.connect(path, timeout=10)) as conn, conn:
         if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'senders'").fetchone() is None:
             return 0
-        deleted = conn.execute("DELETE FROM senders WHERE updated_at < ?", (older_than.timestamp(),)).rowcount
+        kept = set(keep)
+        idle = [row[0] for row in conn.execute("SELECT sender_id FROM senders WHERE updated_at < ?", (older_than.timestamp(),))]
+        ids += [sender for sender in idle if sender not in kept]
+        deleted = 0
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -68,7 +72,7 @@ def purge(now: datetime, store: Optional[ConversationStore] = None, sms_path: Op
         store.delete(conversation)
         purged.append(conversation)
         result.conversations += 1
-    result.sms_numbers = forget_sms_numbers(sms_path or config.sms_store_path, purged, conversation_cutoff)
+    result.sms_numbers = forget_sms_numbers(sms_path or config.sms_store_path, purged, conversation_cutoff, keep)
     log.info(
         "retention: %d closed cases, %d idle conversations, %d SMS numbers deleted",
         result.closed_cases,
