@@ -43,7 +43,7 @@ def serve(host: str, port: int) -> int:
     return 0
 
 
-def create_admin(username: str) -> int:
+def create_user(username: str, role: str = "admin") -> int:
     _setup()
     _migrate()
     from django.contrib.auth.models import Group, User
@@ -58,7 +58,7 @@ def create_admin(username: str) -> int:
         if password != getpass.getpass("Gentag adgangskode: "):
             print("desk: the passwords differ; nothing changed", file=sys.stderr)
             return 1
-    user = User(username=username, is_staff=False, is_superuser=True)
+    user = User(username=username, is_staff=False, is_superuser=role == "admin")
     try:
         validate_password(password, user)
     except ValidationError as problems:
@@ -66,8 +66,8 @@ def create_admin(username: str) -> int:
         return 1
     user.set_password(password)
     user.save()
-    user.groups.add(Group.objects.get_or_create(name="admin")[0])
-    print(f"desk: admin {username!r} created")
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    print(f"desk: {role} {username!r} created")
     return 0
 
 
@@ -125,6 +125,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     run.add_argument("--port", type=int, default=8090)
     admin = commands.add_parser("create-admin", help="create the first admin (password from DESK_ADMIN_PASSWORD or asked)")
     admin.add_argument("--username", required=True)
+    advisor = commands.add_parser("create-user", help="create an account (password from DESK_ADMIN_PASSWORD or asked)")
+    advisor.add_argument("--username", required=True)
+    advisor.add_argument("--role", choices=("advisor", "admin"), default="advisor")
     commands.add_parser("purge", help="delete what is past its retention period, print the counts")
     commands.add_parser("worker", help="sync cases every 5 s and purge every hour, until stopped")
     commands.add_parser("manage", help="run a Django management command", add_help=False)
@@ -137,7 +140,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "serve":
             return serve(args.host, args.port)
         if args.command == "create-admin":
-            return create_admin(args.username)
+            return create_user(args.username, "admin")
+        if args.command == "create-user":
+            return create_user(args.username, args.role)
         if args.command == "purge":
             return purge()
         if args.command == "worker":
