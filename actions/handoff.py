@@ -12,6 +12,7 @@ tracker store (bot/desk; the fields are listed in `handoff_request`)."""
 
 from __future__ import annotations
 
+import abc
 import time
 import uuid
 from datetime import datetime
@@ -73,8 +74,9 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
-class ProfileClockAction(Action):
-    """An action that needs the municipality profile and the time (both replaceable in tests)."""
+class ProfileClockAction(Action, abc.ABC):
+    """An action that needs the municipality profile and the time (both replaceable in tests).
+    Abstract, so rasa_sdk does not register it as an action of its own."""
 
     def __init__(
         self,
@@ -82,6 +84,9 @@ class ProfileClockAction(Action):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._profile, self._clock = profile, clock
+
+    @abc.abstractmethod
+    def name(self) -> Text: ...
 
     def now(self, profile: MunicipalityProfile) -> datetime:
         return datetime.fromtimestamp(self._clock(), profile.hours.tz)
