@@ -248,6 +248,9 @@
       message.inFlight = false;
       if (!error && answer && answer.ok) {
         pending = pending.filter(function (m) { return m !== message; });
+        // The turn is over: every answer came before this. None came while staff have
+        // the chat (the bot is quiet), so nobody is typing.
+        setTyping(false);
       }
     });
   }
