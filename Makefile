@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run test validate shell bench bench-channels lint lock
+.PHONY: help setup train run test validate shell bench bench-channels lint lock desk-admin
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ train: setup ## Train the model when data, domain, config or NLU components chan
 
 run: train ## Start the assistant: Rasa (5005: REST, widget, SMS), actions, booking service, widget demo page (8080)
 	@scripts/run.sh
+
+desk-admin: setup ## Create a staff desk account (asks for its password): make desk-admin NAME=anna [ROLE=advisor]
+	@source scripts/local_env.sh && $(BIN)/python -m bot.desk create-user --username "$${NAME:-admin}" --role "$${ROLE:-admin}"
 
 validate: setup ## Check training data and domain (fails on any warning)
 	$(BIN)/python scripts/validate.py

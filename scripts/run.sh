@@ -4,29 +4,11 @@
 # `scripts/run.sh shell` starts an interactive terminal chat instead of the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-RASA_PORT="${RASA_PORT:-5005}"
+source scripts/local_env.sh
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 BOOKING_PORT="${BOOKING_PORT:-5056}"
 export BOOKING_URL="${BOOKING_URL:-http://127.0.0.1:$BOOKING_PORT}"
 DEMO_PORT="${DEMO_PORT:-8080}"
-mkdir -p var logs
-
-# Secrets come from the environment. For a local run, any that are missing are made
-# once at random and kept in var/local-secrets.env (git-ignored, readable by you only),
-# so widget sessions and SMS opt-outs survive a restart.
-random_secret() { .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))'; }
-LOCAL_SECRETS=var/local-secrets.env
-if [ ! -f "$LOCAL_SECRETS" ]; then
-  (umask 077; printf 'WIDGET_SESSION_SECRET=%s\nSMS_SENDER_KEY=%s\nTWILIO_AUTH_TOKEN=%s\n' \
-    "$(random_secret)" "$(random_secret)" "$(random_secret)" > "$LOCAL_SECRETS")
-fi
-while IFS='=' read -r name value; do
-  if [ -n "$name" ] && [ -z "${!name:-}" ]; then export "$name=$value"; fi
-done < "$LOCAL_SECRETS"
-# The action server and the booking service share a bearer token; without one in the
-# environment, each run makes a fresh random token (never written to disk).
 export BOOKING_API_TOKEN="${BOOKING_API_TOKEN:-$(random_secret)}"
 # SMS: without a real gateway configured, answers go to a local stand-in for Twilio's
 # API (bot/sms/local_gateway.py); see what was sent at http://127.0.0.1:$SMS_GATEWAY_PORT/messages
@@ -65,6 +47,12 @@ if [ -n "${LOCAL_SMS_GATEWAY:-}" ]; then
 fi
 .venv/bin/python -m bot.demo_site --port "$DEMO_PORT" --assistant-url "http://127.0.0.1:$RASA_PORT" >>logs/demo.log 2>&1 &
 pids+=($!)
+
+.venv/bin/python -m bot.desk serve --host 127.0.0.1 --port "$DESK_PORT" >>logs/desk.log 2>&1 &
+pids+=($!)
+.venv/bin/python -m bot.desk worker >>logs/desk-worker.log 2>&1 &
+pids+=($!)
+echo "run: staff desk on http://127.0.0.1:$DESK_PORT/ (first account: make desk-admin; log: logs/desk.log)"
 
 echo "run: Rasa on http://127.0.0.1:$RASA_PORT  (REST: POST /webhooks/rest/webhook, SMS: POST /webhooks/sms/webhook)"
 echo "run: chat widget demo page on http://127.0.0.1:$DEMO_PORT/"
