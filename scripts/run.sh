@@ -48,6 +48,8 @@ fi
 .venv/bin/python -m bot.demo_site --port "$DEMO_PORT" --assistant-url "http://127.0.0.1:$RASA_PORT" >>logs/demo.log 2>&1 &
 pids+=($!)
 
+# Migrate once before the desk's server and worker start (both would race on a new database).
+.venv/bin/python -m bot.desk manage migrate --no-input >>logs/desk.log 2>&1
 .venv/bin/python -m bot.desk serve --host 127.0.0.1 --port "$DESK_PORT" >>logs/desk.log 2>&1 &
 pids+=($!)
 .venv/bin/python -m bot.desk worker >>logs/desk-worker.log 2>&1 &
