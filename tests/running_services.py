@@ -144,8 +144,12 @@ class Assistant:
             stdout=self.logs[2],
             stderr=subprocess.STDOUT,
         )
-        wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
-        wait_for(f"http://127.0.0.1:{self.rasa_port}/", self.rasa)
+        try:
+            wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
+            wait_for(f"http://127.0.0.1:{self.rasa_port}/", self.rasa)
+        except Exception:
+            self.stop()  # a part that did not come up must not leave the others running
+            raise
 
     @property
     def url(self) -> str:
