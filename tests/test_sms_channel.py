@@ -16,6 +16,7 @@ from bot.sms.gsm import segment_count
 from bot.sms.senders import sender_id
 from bot.sms.twilio import EMPTY_TWIML
 from tests.fake_twilio import FakeTwilio, inbound_form, independent_signature
+from tests.handoff_support import StaffRelay
 from tests.running_services import Assistant
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
@@ -26,6 +27,7 @@ SENDER_KEY = secrets.token_hex(16)
 OUR_NUMBER = "+4570707070"
 USED_NUMBERS: List[str] = []
 MORE_LINE = "Skriv MERE for at få resten."
+DESK_TOKEN = secrets.token_urlsafe(32)
 
 
 class SmsBot:
@@ -89,6 +91,7 @@ def sms(trained_model, tmp_path_factory):
         "SMS_STORE_PATH": str(tmp / "sms" / "sms.db"),
         "SMS_SENDER_KEY": SENDER_KEY,
         "SMS_PUBLIC_URL": "",
+        "DESK_RASA_TOKEN": DESK_TOKEN,
     }
     assistant = Assistant(tmp, trained_model, extra_env=env)
     yield SmsBot(assistant, fake)
@@ -208,3 +211,25 @@ def test_no_phone_number_in_the_logs_or_sender_ids(sms):
     for number in USED_NUMBERS:
         assert number not in logs and number[3:] not in logs  # also not as 8 digits
         assert not any(number[3:] in s for s in senders)
+
+
+def test_staff_answer_an_sms_user_by_sms_the_bot_is_quiet_and_stop_holds(sms):
+    relay = StaffRelay(sms.assistant.url, DESK_TOKEN)
+    number = sms.new_number()
+    conversation = sender_id(SENDER_KEY, number)
+    sms.say(number, "hej")
+    before = len(sms.fake.bodies(number))
+    assert relay.ok("take", conversation_id=conversation, staff_name="Sara") == {"delivered": True, "channel": "sms"}
+    assert relay.ok("message", conversation_id=conversation, text="Hej, det er Sara. Hvad kan jeg gøre?", staff_name="Sara")[
+        "delivered"
+    ]
+    assert sms.fake.bodies(number)[before:] == [
+        "Nu skriver du med Sara. Sara er en medarbejder, ikke en chatbot.",
+        "Hej, det er Sara. Hvad kan jeg gøre?",
+    ]
+    assert sms.say(number, "jeg mangler penge til husleje") == []  # for Sara, not for the bot
+    sms.say(number, "STOP")
+    sent = len(sms.fake.bodies(number))
+    refused = relay.call("message", conversation_id=conversation, text="Er du der?", staff_name="Sara")
+    assert refused.status_code == 409 and refused.json() == {"error": "opted_out"}
+    assert len(sms.fake.bodies(number)) == sent
