@@ -38,7 +38,7 @@ def handoff_request(
 ) -> Dict[str, Any]:
     """The value of the `handoff_request` slot. A request still open in this conversation keeps
     its id (the desk adds to the same case); urgency is never taken back."""
-    keep = isinstance(previous, dict) and not previous.get("user_left")
+    keep = isinstance(previous, dict) and not previous.get("user_left") and not previous.get("ended")
     request = {
         "id": previous["id"] if keep else uuid.uuid4().hex,
         "reason": reason,
@@ -53,8 +53,8 @@ def handoff_request(
         "consent": False,
         "consent_text": None,
     }
-    if keep and previous.get("mode") == MESSAGE and mode != MESSAGE:
-        # A message already left is not lost when the user asks again.
+    if keep:
+        # A message or contact detail already given is not lost when the user asks again.
         for key in ("message", "contact_channel", "phone", "email", "consent", "consent_text"):
             request[key] = previous.get(key)
     request.update(details)
@@ -133,9 +133,10 @@ class ValidateHandoffMessageForm(FormValidationAction):
     ) -> List[Text]:
         if channel_of(tracker) in ANSWERS_ON_SAME_CHANNEL:
             return ["handoff_message"]
-        if tracker.get_slot("handoff_contact") == "":  # no contact detail given: nothing to consent to
-            return ["handoff_message", "handoff_contact"]
-        return ["handoff_message", "handoff_contact", "handoff_consent"]
+        # Consent first: a number or mail is only asked for (and so only stored) after a yes.
+        if tracker.get_slot("handoff_consent") is False:
+            return ["handoff_message", "handoff_consent"]
+        return ["handoff_message", "handoff_consent", "handoff_contact"]
 
     def validate_handoff_message(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

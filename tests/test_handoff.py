@@ -105,13 +105,13 @@ def test_a_message_already_left_is_kept_when_the_user_asks_again():
     assert live["message"] == "hjælp til su" and live["phone"] == "+4520304050" and live["consent"] is True
 
 
-async def test_message_form_asks_only_for_the_message_by_sms(dispatcher, domain):
+async def test_message_form_asks_consent_before_any_contact_detail_and_nothing_by_sms(dispatcher, domain):
     form = ValidateHandoffMessageForm()
     assert await form.required_slots([], dispatcher, sdk_tracker(channel="sms"), domain) == ["handoff_message"]
     web = await form.required_slots([], dispatcher, sdk_tracker(), domain)
-    assert web == ["handoff_message", "handoff_contact", "handoff_consent"]
-    skipped = await form.required_slots([], dispatcher, sdk_tracker({"handoff_contact": ""}), domain)
-    assert skipped == ["handoff_message", "handoff_contact"]
+    assert web == ["handoff_message", "handoff_consent", "handoff_contact"]
+    refused = await form.required_slots([], dispatcher, sdk_tracker({"handoff_consent": False}), domain)
+    assert refused == ["handoff_message", "handoff_consent"]  # no number is asked for, so none is stored
 
 
 @pytest.mark.parametrize(
@@ -226,3 +226,37 @@ def test_only_whole_messages_take_the_conversation_back():
     assert wants_bot_back(None, "stop")
     assert not wants_bot_back(None, "stop med at sende mig sms om job")
     assert not wants_bot_back("ask_su", "hvornår kommer min su")
+
+
+def test_slet_mine_data_works_while_staff_have_the_conversation(rasa_domain):
+    active = [SlotSet("handoff_active", True), ActionExecuted("action_listen")]
+    asked = core_tracker(rasa_domain, *active, said("slet mine data", "delete_my_data"))
+    assert HandoffPolicy.next_action(asked) == (None, [])
+    confirmed = core_tracker(
+        rasa_domain,
+        *active,
+        said("slet mine data", "delete_my_data"),
+        ActionExecuted("utter_confirm_erase"),
+        BotUttered("Vil du have slettet samtalen ...?"),
+        ActionExecuted("action_listen"),
+        said("ja", "affirm"),
+    )
+    assert HandoffPolicy.next_action(confirmed) == (None, [])
+    other_yes = core_tracker(rasa_domain, *active, said("ja", "affirm"))
+    assert HandoffPolicy.next_action(other_yes) == ("action_listen", [])
+
+
+def test_a_hand_off_ended_by_staff_is_not_continued_by_a_new_request():
+    ended = {**handoff_request(None, "asked_for_person", "live", "widget", 1.0), "ended": True}
+    assert handoff_request(ended, "crisis", "live", "widget", 2.0)["id"] != ended["id"]
+
+
+async def test_a_new_session_keeps_the_hand_off_and_does_not_greet_again(dispatcher, domain):
+    from actions.session import ActionSessionStart
+
+    request = handoff_request(None, "asked_for_person", "message", "widget", 1.0, message="ring til mig")
+    tracker = sdk_tracker({"handoff_active": True, "handoff_mode": "live", "handoff_request": request})
+    events = await ActionSessionStart(lambda: AALBORG).run(dispatcher, tracker, domain)
+    slots = slots_of(events)
+    assert slots["handoff_active"] is True and slots["handoff_request"] == request and slots["handoff_mode"] == "live"
+    assert dispatcher.messages == []  # staff have the conversation: no bot welcome in the middle of it

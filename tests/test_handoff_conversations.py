@@ -131,14 +131,24 @@ def test_outside_staffed_hours_the_user_leaves_a_message_with_a_contact_detail(u
     reply = texts(assistant.say("rest-closed-1", "kan jeg snakke med et menneske"))
     assert reply[2].startswith("Der er ingen medarbejdere her lige nu."), reply  # after the welcome
     assert reply[-1].startswith("Skriv din besked til en medarbejder."), reply
-    assert texts(assistant.say("rest-closed-1", "kan I ringe til mig om min uddannelseshjælp"))[-1].startswith(
-        "Hvordan kan vi svare dig?"
-    )
-    assert texts(assistant.say("rest-closed-1", "20 30 40 50"))[-1].startswith("Må vi gemme dit nummer")
-    assert texts(assistant.say("rest-closed-1", "ja"))[-1].startswith("Tak. Din besked er sendt til en medarbejder.")
+    message = "kan I ringe til mig om min uddannelseshjælp"
+    assert texts(assistant.say("rest-closed-1", message))[-1].startswith("Må vi gemme dit telefonnummer")
+    assert texts(assistant.say("rest-closed-1", "ja"))[-1].startswith("Tak. Skriv dit telefonnummer eller din mail.")
+    assert texts(assistant.say("rest-closed-1", "20 30 40 50"))[-1].startswith("Tak. Din besked er sendt til en medarbejder.")
     request = latest_slot(assistant, "rest-closed-1", "handoff_request")
     assert request["mode"] == "message" and request["message"] == "kan I ringe til mig om min uddannelseshjælp"
     assert request["phone"] == "+4520304050" and request["consent"] is True and request["consent_text"]
+
+
+def test_without_consent_no_contact_detail_is_asked_for(unstaffed):
+    assistant = unstaffed
+    assistant.say("rest-closed-3", "kan jeg skrive til en vejleder")
+    assistant.say("rest-closed-3", "jeg har brug for hjælp til en ansøgning")
+    reply = texts(assistant.say("rest-closed-3", "nej"))
+    assert reply[-1].startswith("Tak. Din besked er sendt. Men vi kan ikke svare dig uden et nummer"), reply
+    request = latest_slot(assistant, "rest-closed-3", "handoff_request")
+    assert request["message"] == "jeg har brug for hjælp til en ansøgning" and request["consent"] is False
+    assert request["phone"] is None and request["email"] is None
 
 
 def test_outside_staffed_hours_the_user_may_book_instead(unstaffed):

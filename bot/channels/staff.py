@@ -30,6 +30,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels import registry
 from bot.channels.domain_texts import domain_text
+from bot.privacy import mask_cpr
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class RelayError(Exception):
 
 
 def staff_message(text: str, staff_name: str) -> BotUttered:
+    text = mask_cpr(text)[0]  # staff never need to send a CPR number either
     return BotUttered(text, metadata={"staff": True, "staff_name": staff_name}, timestamp=time.time())
 
 
@@ -116,7 +118,8 @@ class StaffRelayInput(InputChannel):
         @relay.route("/handback", methods=["POST"])
         async def handback(request: Request) -> HTTPResponse:
             async def run(conversation_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
-                return await self.write(conversation_id, [SlotSet(HANDOFF_ACTIVE, False)], bot_notice("utter_staff_left"))
+                notice = bot_notice("utter_staff_left")
+                return await self.write(conversation_id, [SlotSet(HANDOFF_ACTIVE, False)], notice, end_request=True)
 
             return await handle(request, run)
 
@@ -133,8 +136,11 @@ class StaffRelayInput(InputChannel):
 
         return relay
 
-    async def write(self, conversation_id: str, events: List[Event], message: BotUttered) -> Dict[str, Any]:
-        """Adds `events` and `message` to the conversation, then sends the message."""
+    async def write(
+        self, conversation_id: str, events: List[Event], message: BotUttered, end_request: bool = False
+    ) -> Dict[str, Any]:
+        """Adds `events` and `message` to the conversation, then sends the message. With
+        `end_request` the hand-off request is marked ended: asking again makes a new case."""
         agent = current_agent()
         async with agent.lock_store.lock(conversation_id):
             tracker = await agent.tracker_store.retrieve(conversation_id)
@@ -144,6 +150,9 @@ class StaffRelayInput(InputChannel):
             channel = registry.input_channel(channel_name)
             if channel is not None and hasattr(channel, "reachable") and not await channel.reachable(conversation_id):
                 raise RelayError(409, "opted_out")
+            request = tracker.get_slot("handoff_request")
+            if end_request and isinstance(request, dict):
+                events = [*events, SlotSet("handoff_request", {**request, "ended": True}), SlotSet("handoff_mode", None)]
             for event in [*events, message]:
                 tracker.update(event)
             await agent.tracker_store.save(tracker)

@@ -29,6 +29,7 @@ ACTIVE_SLOT = "handoff_active"
 LISTEN, HANDOFF, END_HANDOFF = "action_listen", "action_handoff", "action_end_handoff"
 FALLBACK_ACTIONS = {"action_two_stage_fallback", "action_default_fallback"}
 BACK_INTENT = "go_back"
+ERASE_INTENT, ERASE_QUESTION = "delete_my_data", "utter_confirm_erase"
 # Folded whole messages that take the conversation back from staff to the bot.
 BACK_WORDS = {
     "stop",
@@ -44,6 +45,17 @@ BACK_WORDS = {
 
 def wants_bot_back(intent: Optional[str], text: Optional[str]) -> bool:
     return intent == BACK_INTENT or fold_text(text or "") in BACK_WORDS
+
+
+def action_before_user_message(tracker: DialogueStateTracker) -> Optional[str]:
+    """The last action the bot took before the latest user message (ignoring action_listen)."""
+    seen_user = False
+    for event in reversed(tracker.applied_events()):
+        if isinstance(event, UserUttered):
+            seen_user = True
+        elif seen_user and isinstance(event, ActionExecuted) and event.action_name != LISTEN:
+            return event.action_name
+    return None
 
 
 def fallback_gave_up(events: List[Event]) -> bool:
@@ -94,6 +106,9 @@ class HandoffPolicy(Policy):
         intent = latest.intent.get("name") if latest else None
         if next_crisis_action(intent, actions_since_last_user_message(tracker), tracker.active_loop_name):
             return None, []
-        if tracker.latest_action_name == LISTEN and wants_bot_back(intent, latest.text if latest else None):
-            return END_HANDOFF, []
+        if tracker.latest_action_name == LISTEN:
+            if wants_bot_back(intent, latest.text if latest else None):
+                return END_HANDOFF, []
+            if intent == ERASE_INTENT or action_before_user_message(tracker) == ERASE_QUESTION:
+                return None, []  # "slet mine data" works at any time; the rules ask and erase
         return LISTEN, []
