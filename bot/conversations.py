@@ -35,6 +35,17 @@ EVENTS = sa.Table(
     sa.Column("data", sa.Text),
 )
 
+# "Slet mine data" leaves only this: which conversation was erased and when, so the staff
+# desk can delete its own copies (cases, notes) even if the user writes again at once and
+# the conversation id exists anew. The desk deletes the row once it has done so.
+ERASURES = sa.Table(
+    "vejviser_erasures",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("erased_at", sa.Float, nullable=False),
+)
+
 
 @dataclass(frozen=True)
 class TranscriptLine:
@@ -164,6 +175,27 @@ class ConversationStore:
             return 0
         with self.engine.begin() as conn:
             return conn.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id == sender_id)).rowcount
+
+    # --- erasures ("slet mine data") ------------------------------------------
+    def create_erasure_table(self) -> None:
+        ERASURES.create(self.engine, checkfirst=True)
+
+    def record_erasure(self, sender_id: str, at: float) -> None:
+        self.create_erasure_table()
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(ERASURES).values(sender_id=sender_id, erased_at=at))
+
+    def erasures(self) -> List[Tuple[int, str, datetime]]:
+        """(row id, conversation id, when) of erasures the desk has not handled yet."""
+        if not sa.inspect(self.engine).has_table(ERASURES.name):
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(ERASURES).order_by(ERASURES.c.id))
+            return [(row.id, row.sender_id, _moment(row.erased_at)) for row in rows]
+
+    def forget_erasure(self, erasure_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(ERASURES).where(ERASURES.c.id == erasure_id))
 
     # --- across conversations --------------------------------------------------
     def handoff_requests(self, after_id: int = 0) -> List[Tuple[int, str, Dict[str, Any]]]:

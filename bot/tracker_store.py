@@ -25,6 +25,7 @@ from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels import registry
+from bot.conversations import ConversationStore
 from bot.privacy import mask_cpr
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class VejviserTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
             session.commit()
+        ConversationStore(self.engine).record_erasure(sender_id, time.time())
         sms = registry.input_channel("sms")
         if sms is not None and hasattr(sms, "forget"):
             await sms.forget(sender_id)
@@ -91,4 +93,7 @@ def queue_booking_erasure(sender_id: str) -> None:
     # needs only at the moment of an erasure.
     from actions.common.outbox import ERASURE, Outbox
 
-    Outbox().put(f"erase-{sender_id}-{time.time_ns()}", ERASURE, {"conversation_id": sender_id})
+    outbox = Outbox()
+    # A contact request still waiting for the booking service would bring the data back.
+    outbox.forget_conversation(sender_id)
+    outbox.put(f"erase-{sender_id}-{time.time_ns()}", ERASURE, {"conversation_id": sender_id})

@@ -18,6 +18,7 @@ from actions.clients.booking import BookingClient
 from actions.common.outbox import Outbox, deliver_due
 from bot.channels import registry
 from bot.channels.sms import SmsInput
+from bot.conversations import ConversationStore
 from bot.sms.settings import SmsSettings
 from bot.tracker_store import VejviserTrackerStore
 from tests.running_services import ROOT, BookingService
@@ -82,6 +83,9 @@ async def test_confirmed_erasure_deletes_every_session_of_the_conversation_and_n
     tracker.update(SlotSet("handoff_request", {"id": "x", "message": "ring til mig"}))
     await store.save(tracker)
     await conversation(store, "web-other", "hej")
+    waiting = Outbox(outbox_path)  # contact requests still waiting for the booking service
+    waiting.put("contact-abc", "contact_request", {"conversation_id": "sms-abc", "phone": "+4520304050"})
+    waiting.put("contact-other", "contact_request", {"conversation_id": "web-other", "phone": "+4520304051"})
     tracker.update(ActionExecuted("action_erase_my_data"))
     tracker.update(BotUttered("Nu er samtalen og dine oplysninger slettet."))
     await store.save(tracker)
@@ -89,7 +93,11 @@ async def test_confirmed_erasure_deletes_every_session_of_the_conversation_and_n
     assert len(rows(store, "web-other")) > 0
     assert await store.retrieve("sms-abc") is None
     entries = Outbox(outbox_path).due()
-    assert [(e.kind, e.payload) for e in entries] == [("erasure", {"conversation_id": "sms-abc"})]
+    assert sorted((e.kind, e.payload["conversation_id"]) for e in entries) == [
+        ("contact_request", "web-other"),
+        ("erasure", "sms-abc"),
+    ]
+    assert ConversationStore(store.engine).erasures()[0][1] == "sms-abc"  # for the staff desk
 
 
 async def test_erasure_makes_the_sms_channel_forget_the_number(store, tmp_path, outbox_path, monkeypatch):

@@ -69,6 +69,14 @@ class Outbox:
                 (key, kind, json.dumps(payload, ensure_ascii=False), now, now),
             )
 
+    def forget_conversation(self, conversation_id: str) -> int:
+        """Deletes waiting entries (also dead ones) that carry this conversation's data."""
+        with closing(self._connect()) as db:
+            return db.execute(
+                "DELETE FROM outbox WHERE kind != ? AND json_extract(payload, '$.conversation_id') = ?",
+                (ERASURE, conversation_id),
+            ).rowcount
+
     def due(self, limit: int = 50) -> List[OutboxEntry]:
         with closing(self._connect()) as db:
             rows = db.execute(
