@@ -85,6 +85,32 @@ def test_sync_deletes_active_cases_whose_conversation_the_user_erased(desk):
     assert (entry.action, entry.case_id, entry.conversation_id, entry.user) == ("erased_by_user", erased.pk, "slettet", None)
 
 
+def test_an_erasure_deletes_closed_cases_too_even_if_the_user_writes_again_at_once(desk):
+    store = ConversationStore(tracker_url(desk))
+    write_conversation(desk, "igen", [slot("handoff_request", handoff())])
+    sync_cases()
+    Case.objects.update(status=CLOSED, closed_at=timezone.now())
+    store.delete("igen")
+    store.record_erasure("igen", time.time())  # as the tracker store does on "slet mine data"
+    write_conversation(desk, "igen", [user("hej igen", "greet")])  # the same id, a new conversation
+    assert sync_cases().erased == 1
+    assert not Case.objects.exists() and store.erasures() == []
+    # A hand-off asked for after the erasure is a new case and stays.
+    write_conversation(desk, "igen", [slot("handoff_request", handoff())])
+    sync_cases()
+    assert Case.objects.filter(conversation_id="igen").count() == 1
+
+
+def test_a_request_read_again_changes_nothing_and_user_left_shows_on_the_card(desk):
+    request = handoff()
+    write_conversation(desk, "tilbage", [slot("handoff_request", request)])
+    assert sync_cases().created == 1
+    assert (sync_cases().created, sync_cases().updated) == (0, 0)  # the margin re-read is a no-op
+    write_conversation(desk, "tilbage", [slot("handoff_request", {**request, "user_left": True})])
+    assert sync_cases().updated == 1
+    assert Case.objects.get().mode == "left"
+
+
 def test_sync_finds_a_request_written_with_a_reused_event_id(desk):
     """SQLite hands out the ids of deleted newest rows again; the request is still found."""
     write_conversation(desk, "a", [user("hej", "greet")])

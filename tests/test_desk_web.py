@@ -223,6 +223,12 @@ def test_take_answer_handback_close_call_the_relay(desk, desk_services):
     assert actions == ["took_case", "sent_message", "handed_back", "took_case", "closed_case"]
 
 
+def test_closing_a_case_nobody_took_gives_the_conversation_back_to_the_bot(desk, desk_services):
+    case = seeded_case(desk)  # during opening hours the bot went quiet at the hand-off already
+    assert login("vibeke").post(f"/cases/{case.pk}/close").status_code == 302
+    assert [r["json"] for r in desk_services.sent("/webhooks/staff/handback")] == [{"conversation_id": case.conversation_id}]
+
+
 def test_relay_down_shows_a_danish_error_and_keeps_the_text(desk, desk_services):
     case = seeded_case(desk)
     client = login("vibeke")
@@ -261,7 +267,7 @@ def test_message_not_pushed_says_so(desk, desk_services):
     client.post(f"/cases/{case.pk}/take")
     desk_services.overrides["/webhooks/staff/message"] = (200, {"delivered": False, "channel": "rest"})
     page = client.post(f"/cases/{case.pk}/reply", {"text": "Hej"}, follow=True).content.decode()
-    assert "kunne ikke sendes direkte" in page
+    assert "denne kanal kan ikke sende beskeder senere" in page
 
 
 def test_notes_stay_internal(desk, desk_services):

@@ -10,7 +10,13 @@ REASONS = {
     "crisis": "KRISE",
     "caseworker_only": "Kun en sagsbehandler kan svare",
 }
-MODES = {"live": "Chat nu", "message": "Besked", "booking": "Booking"}
+MODES = {
+    "live": "Chat nu",
+    "message": "Besked",
+    "booking": "Booking",
+    "noted": "Haster (uden for åbningstid)",
+    "left": "Gik tilbage til chatbotten",
+}
 CHANNELS = {"widget": "Chat på hjemmesiden", "sms": "SMS", "rest": "REST"}
 TOPICS = {
     "penge": "Penge",

@@ -17,6 +17,7 @@ from bot.desk.cases.services import conversation_store
 from bot.privacy import mask_cpr
 
 log = logging.getLogger("vejviser.desk.sync")
+RESCAN_EVENTS = 5000
 
 
 @dataclass
@@ -38,7 +39,8 @@ def _snapshot(store: ConversationStore, conversation_id: str, request: Dict[str,
     at = request.get("at")
     return {
         "reason": _text(request.get("reason"), 32),
-        "mode": _text(request.get("mode"), 16),
+        # The user wrote "tilbage" and is with the bot again: staff should know before answering.
+        "mode": "left" if request.get("user_left") else _text(request.get("mode"), 16),
         "channel": _text(request.get("channel"), 16),
         "topic": _text(slots.get("intake_topic"), 32),
         "age_band": card.age_band(slots.get("age")),
@@ -74,12 +76,16 @@ def _apply(store: ConversationStore, conversation_id: str, request: Dict[str, An
             **fields,
         )
         return True
-    for name, value in fields.items():
-        setattr(case, name, value)
+    changed = {name: value for name, value in fields.items() if getattr(case, name) != value}
     # Once a crisis, the case stays marked urgent until it is closed.
-    case.urgent = case.urgent or urgent
+    if urgent and not case.urgent:
+        changed["urgent"] = True
     if request_id not in case.request_ids:
-        case.request_ids = [*case.request_ids, request_id]
+        changed["request_ids"] = [*case.request_ids, request_id]
+    if not changed:
+        return None  # read again (see RESCAN_EVENTS) and nothing new
+    for name, value in changed.items():
+        setattr(case, name, value)
     case.save()
     return False
 
@@ -102,16 +108,29 @@ def sync_cases(store: Optional[ConversationStore] = None) -> SyncResult:
             known = _known_request_ids()
             pending = [r for r in store.handoff_requests(0) if str(r[2]["id"])[:64] not in known]
         else:
-            pending = store.handoff_requests(cursor.last_event_id)
+            # SQLite also reuses ids when more rows were written since an erasure than it
+            # deleted, so ids just below the cursor are read again. Applying a request twice
+            # changes nothing, so reading it again is safe.
+            pending = store.handoff_requests(max(0, cursor.last_event_id - RESCAN_EVENTS))
         for _event_id, conversation_id, request in pending:
-            if _apply(store, conversation_id, request):
+            applied = _apply(store, conversation_id, request)
+            if applied:
                 result.created += 1
-            else:
+            elif applied is False:
                 result.updated += 1
         cursor.last_event_id = max([newest, *[r[0] for r in pending]])
         cursor.save()
+    # "Slet mine data": every case of the conversation goes, closed ones too (they hold the
+    # message and contact details), but not a case the user started after the erasure.
+    for erasure_id, conversation_id, erased_at in store.erasures():
+        for case in Case.objects.filter(conversation_id=conversation_id, created_at__lte=erased_at):
+            with transaction.atomic():
+                AuditEntry.objects.create(action="erased_by_user", case_id=case.pk, conversation_id=conversation_id)
+                case.delete()
+            result.erased += 1
+        store.forget_erasure(erasure_id)
     for case in Case.objects.filter(status__in=ACTIVE).only("id", "conversation_id"):
-        if not store.exists(case.conversation_id):
+        if not store.exists(case.conversation_id):  # deleted without an erasure record
             with transaction.atomic():
                 AuditEntry.objects.create(action="erased_by_user", case_id=case.pk, conversation_id=case.conversation_id)
                 case.delete()

@@ -281,7 +281,7 @@ def reply(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.success(request, "Beskeden er sendt.")
     else:
         messages.warning(
-            request, "Beskeden er gemt i samtalen, men kunne ikke sendes direkte. Den unge ser den, når de skriver igen."
+            request, "Beskeden er gemt i samtalen, men denne kanal kan ikke sende beskeder senere."
         )
     return redirect("case", case_id=case.pk)
 
@@ -320,8 +320,9 @@ def close(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=case_id)
     if case.status == CLOSED:
         return redirect("case", case_id=case.pk)
-    if case.status == TAKEN:
-        # The bot is quiet while staff have the conversation: give it back before closing.
+    if case.status in ACTIVE:
+        # The bot is quiet while staff have (or are about to have) the conversation, also when
+        # nobody took the case yet: give it back before closing.
         try:
             relay().handback(case.conversation_id)
         except RelayError as error:
