@@ -182,8 +182,6 @@ def desk_env(tmp: Path, services: FakeServices, **extra: str) -> Dict[str, str]:
         "BOOKING_URL": services.url,
         "BOOKING_API_TOKEN": services.booking_token,
         "SMS_STORE_PATH": str(tmp / "sms.db"),
-        "DESK_CONVERSATION_RETENTION_DAYS": "30",
-        "DESK_CLOSED_CASE_RETENTION_DAYS": "90",
         **extra,
     }
 

@@ -7,7 +7,8 @@ Start it with `python -m bot.desk serve --port 8090` (migrates, then serves with
 `python -m bot.desk purge` applies the retention periods once,
 `python -m bot.desk manage <args>` runs Django's manage commands.
 
-Environment (read by bot/desk/config.py; the desk refuses to start without the secrets):
+Environment (read by bot/desk/config.py; the desk refuses to start without the secrets).
+Retention periods come from the municipality profile (VEJVISER_PROFILE, `privacy`).
 
 | variable | meaning | default |
 | --- | --- | --- |
@@ -21,6 +22,5 @@ Environment (read by bot/desk/config.py; the desk refuses to start without the s
 | DESK_ALLOWED_HOSTS | host names the desk answers to | 127.0.0.1,localhost |
 | DESK_SECURE_COOKIES | 1 behind HTTPS | 0 |
 | DESK_SESSION_MINUTES | idle minutes before a login expires | 30 |
-| DESK_CONVERSATION_RETENTION_DAYS, DESK_CLOSED_CASE_RETENTION_DAYS | override the profile's periods | profile |
 | DESK_ADMIN_PASSWORD | password for create-admin (else asked twice) | |
 """

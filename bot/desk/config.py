@@ -107,15 +107,11 @@ class DeskConfig:
         rasa_token = _secret(env, "DESK_RASA_TOKEN", MIN_RASA_TOKEN_LENGTH)
         database_url = env.get("DESK_DATABASE_URL") or "sqlite:///var/desk.db"
         django_database(database_url)  # fails fast on a URL we cannot use
-        # 0 = not set: the municipality profile decides.
-        conversation_days = _int(env, "DESK_CONVERSATION_RETENTION_DAYS", 0)
-        closed_days = _int(env, "DESK_CLOSED_CASE_RETENTION_DAYS", 0)
-        if not (conversation_days and closed_days):
-            from actions.common.profile import current_profile
+        # Only the municipality profile sets the periods: the bot tells users the same numbers.
+        from actions.common.profile import current_profile
 
-            profile = current_profile()
-            conversation_days = conversation_days or profile.conversation_retention_days
-            closed_days = closed_days or profile.closed_case_retention_days
+        profile = current_profile()
+        conversation_days, closed_days = profile.conversation_retention_days, profile.closed_case_retention_days
         sms_path = Path(env.get("SMS_STORE_PATH") or SMS_DEFAULT_PATH)
         return cls(
             secret_key=secret_key,
