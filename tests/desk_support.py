@@ -105,6 +105,7 @@ class FakeServices:
         # path -> (status, body) to answer instead of the contract's success
         self.overrides: Dict[str, Tuple[int, Any]] = {}
         self.bookings: List[Dict[str, Any]] = []
+        self.contact_requests: List[Dict[str, Any]] = []
         self.lock = threading.Lock()
         services = self
 
@@ -146,6 +147,8 @@ class FakeServices:
                     if "/v1/bookings" in services.overrides:
                         return self._answer(*services.overrides["/v1/bookings"])
                     return self._answer(200, services.bookings)
+                if self.path.startswith("/v1/contact-requests"):
+                    return self._answer(200, services.contact_requests)
                 self._answer(404, {"error": "not_found"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -162,6 +165,7 @@ class FakeServices:
             self.requests.clear()
             self.overrides.clear()
             self.bookings.clear()
+            self.contact_requests.clear()
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -313,9 +313,28 @@ def test_bookings_page_lists_bookings_and_survives_the_service_being_down(desk, 
             "created_at": "2026-11-28T10:00:00+01:00",
         }
     )
+    desk_services.contact_requests.append(
+        {
+            "id": 4,
+            "status": "open",
+            "reason": "no_free_time",
+            "channel": "telefon",
+            "topic": "job",
+            "age": 22,
+            "first_name": "<b>Ali</b>",
+            "phone": "+4520304051",
+            "email": None,
+            "preferred_start": None,
+            "booking_code": None,
+            "conversation_id": "web-x",
+            "created_at": "2026-11-28T10:00:00+01:00",
+        }
+    )
     client = login()
     html = client.get("/bookings/").content.decode()
     assert "K7MQ4X" in html and "13-17 år" in html and "Uddannelse" in html and "03.12.2026 09:00" in html
+    assert "Ønsker om kontakt" in html and "Ingen ledig tid passede" in html and "+4520304051" in html
+    assert "&lt;b&gt;Ali&lt;/b&gt;" in html and "<b>Ali</b>" not in html
     desk_services.overrides["/v1/bookings"] = (503, {"error": "down"})
     down = client.get("/bookings/")
     assert down.status_code == 200

@@ -17,6 +17,8 @@ MODES = {
     "noted": "Haster (uden for åbningstid)",
     "left": "Gik tilbage til chatbotten",
 }
+# Why the booking service holds a contact request instead of a booking (actions/common/time_steps.py).
+CONTACT_REASONS = {"no_free_time": "Ingen ledig tid passede", "booking_unavailable": "Bookingsystemet var nede"}
 CHANNELS = {"widget": "Chat på hjemmesiden", "sms": "SMS", "rest": "REST"}
 TOPICS = {
     "penge": "Penge",

@@ -145,7 +145,20 @@ def bookings(request: HttpRequest) -> HttpResponse:
         }
         for b in sorted(found, key=lambda b: (b.starts_at is None, b.starts_at))
     ]
-    return render(request, "desk/bookings.html", {"rows": rows, "error": error})
+    try:
+        wishes = [
+            {
+                "request": r,
+                "reason": card.label(card.CONTACT_REASONS, r.get("reason")),
+                "topic": card.label(card.TOPICS, r.get("topic")),
+                "age_band": card.age_band(r.get("age")),
+                "contact_channel": card.label(card.CONTACT_CHANNELS, r.get("channel")),
+            }
+            for r in booking_client().contact_requests("open")
+        ]
+    except BookingUnavailable:
+        wishes, error = [], "Bookingsystemet svarer ikke lige nu. Prøv igen om lidt."
+    return render(request, "desk/bookings.html", {"rows": rows, "wishes": wishes, "error": error})
 
 
 @staff_only
