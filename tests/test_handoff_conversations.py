@@ -153,9 +153,11 @@ def test_without_consent_no_contact_detail_is_asked_for(unstaffed):
 
 def test_outside_staffed_hours_the_user_may_book_instead(unstaffed):
     assistant = unstaffed
-    assistant.say("rest-closed-2", "jeg vil gerne tale med en vejleder")
-    reply = texts(assistant.say("rest-closed-2", "/book_appointment"))
-    assert any("Hvad vil du gerne tale om?" in t or "handler" in t for t in reply), reply
+    offered = texts(assistant.say("rest-closed-2", "kan jeg skrive med en rigtig person"))
+    assert any(t.startswith("Der er ingen medarbejdere her lige nu.") for t in offered), offered
+    reply = texts(assistant.say("rest-closed-2", "/book_appointment"))  # the "Book en samtale" button
+    assert reply[-1].startswith("Lad os finde en vejleder til dig. Hvad vil du gerne tale om?"), reply
+    assert latest_slot(assistant, "rest-closed-2", "handoff_request")["message"] is None
 
 
 def test_slet_mine_data_asks_first_then_deletes_the_whole_conversation(unstaffed):
