@@ -180,10 +180,13 @@ class ConversationStore:
     def create_erasure_table(self) -> None:
         ERASURES.create(self.engine, checkfirst=True)
 
-    def record_erasure(self, sender_id: str, at: float) -> None:
+    def erase(self, sender_id: str, at: float) -> int:
+        """ "Slet mine data": deletes the conversation and, in the same transaction, records
+        that it was erased (for the desk). Returns how many events went."""
         self.create_erasure_table()
         with self.engine.begin() as conn:
             conn.execute(sa.insert(ERASURES).values(sender_id=sender_id, erased_at=at))
+            return conn.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id == sender_id)).rowcount
 
     def erasures(self) -> List[Tuple[int, str, datetime]]:
         """(row id, conversation id, when) of erasures the desk has not handled yet."""

@@ -76,10 +76,7 @@ class VejviserTrackerStore(SQLTrackerStore):
     async def erase(self, sender_id: str) -> int:
         """Deletes the conversation everywhere this process can reach; returns the events deleted.
         The caller holds the conversation's lock (Rasa's turn, or the staff relay)."""
-        with self.session_scope() as session:
-            deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
-            session.commit()
-        ConversationStore(self.engine).record_erasure(sender_id, time.time())
+        deleted = ConversationStore(self.engine).erase(sender_id, time.time())
         sms = registry.input_channel("sms")
         if sms is not None and hasattr(sms, "forget"):
             await sms.forget(sender_id)

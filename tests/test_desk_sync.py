@@ -77,7 +77,7 @@ def test_sync_deletes_active_cases_whose_conversation_the_user_erased(desk):
     sync_cases()
     erased = Case.objects.get(conversation_id="slettet")
     Note.objects.create(case=erased, text="note")
-    ConversationStore(tracker_url(desk)).delete("slettet")  # what "slet mine data" does
+    ConversationStore(tracker_url(desk)).erase("slettet", time.time())  # what "slet mine data" does
     assert sync_cases().erased == 1
     assert list(Case.objects.values_list("conversation_id", flat=True)) == ["bliver"]
     assert not Note.objects.exists()
@@ -90,8 +90,7 @@ def test_an_erasure_deletes_closed_cases_too_even_if_the_user_writes_again_at_on
     write_conversation(desk, "igen", [slot("handoff_request", handoff())])
     sync_cases()
     Case.objects.update(status=CLOSED, closed_at=timezone.now())
-    store.delete("igen")
-    store.record_erasure("igen", time.time())  # as the tracker store does on "slet mine data"
+    store.erase("igen", time.time())  # as the tracker store does on "slet mine data"
     write_conversation(desk, "igen", [user("hej igen", "greet")])  # the same id, a new conversation
     assert sync_cases().erased == 1
     assert not Case.objects.exists() and store.erasures() == []
@@ -116,7 +115,7 @@ def test_sync_finds_a_request_written_with_a_reused_event_id(desk):
     write_conversation(desk, "a", [user("hej", "greet")])
     write_conversation(desk, "b", [user("hej", "greet"), user("hej", "greet"), slot("handoff_request", handoff())])
     sync_cases()
-    ConversationStore(tracker_url(desk)).delete("b")
+    ConversationStore(tracker_url(desk)).erase("b", time.time())  # "slet mine data"
     write_conversation(desk, "c", [slot("handoff_request", handoff())])
     sync_cases()
     assert list(Case.objects.values_list("conversation_id", flat=True)) == ["c"]

@@ -129,12 +129,6 @@ def sync_cases(store: Optional[ConversationStore] = None) -> SyncResult:
                 case.delete()
             result.erased += 1
         store.forget_erasure(erasure_id)
-    for case in Case.objects.filter(status__in=ACTIVE).only("id", "conversation_id"):
-        if not store.exists(case.conversation_id):  # deleted without an erasure record
-            with transaction.atomic():
-                AuditEntry.objects.create(action="erased_by_user", case_id=case.pk, conversation_id=case.conversation_id)
-                case.delete()
-            result.erased += 1
     if result.created or result.updated or result.erased:
         log.info("sync: %d new cases, %d updated, %d erased by the user", result.created, result.updated, result.erased)
     return result
