@@ -90,6 +90,11 @@ class SmsStore:
             for table in ("senders", "last_options", "pending_text"):
                 conn.execute(f"DELETE FROM {table} WHERE sender_id = ?", (sender_id,))
 
+    def idle_senders(self, older_than: float) -> List[str]:
+        """Senders whose number was last used before `older_than` (epoch seconds)."""
+        with closing(self._connect()) as conn:
+            return [row[0] for row in conn.execute("SELECT sender_id FROM senders WHERE updated_at < ?", (older_than,))]
+
     # --- opt-out -----------------------------------------------------------
     def opt_out(self, sender_id: str) -> None:
         self._write("INSERT OR REPLACE INTO opt_outs VALUES (?, ?)", (sender_id, time.time()))

@@ -5,8 +5,6 @@ conversation period; the SMS channel's numbers go with them."""
 from __future__ import annotations
 
 import logging
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +16,7 @@ from django.db import transaction
 from bot.conversations import ConversationStore
 from bot.desk.cases.models import CLOSED, AuditEntry, Case
 from bot.desk.cases.services import conversation_store
+from bot.sms.store import SmsStore
 
 log = logging.getLogger("vejviser.desk.retention")
 
@@ -30,24 +29,18 @@ class PurgeResult:
 
 
 def forget_sms_numbers(path: Path, sender_ids: Iterable[str], older_than: datetime, keep: Iterable[str] = ()) -> int:
-    """Deletes the SMS channel's numbers (table `senders` in its SQLite file) of the given
-    conversations and those not used since `older_than`, except where a case still needs the
-    number to answer (`keep`). A missing file or table is fine."""
+    """Makes the SMS channel forget the numbers (and kept options and text) of the given
+    conversations and of those not used since `older_than`, except where a case still needs
+    the number to answer (`keep`). No SMS store file yet: nothing to forget."""
     if not Path(path).exists():
         return 0
-    ids = list(sender_ids)
-    with closing(sqlite3.connect(path, timeout=10)) as conn, conn:
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'senders'").fetchone() is None:
-            return 0
-        kept = set(keep)
-        idle = [row[0] for row in conn.execute("SELECT sender_id FROM senders WHERE updated_at < ?", (older_than.timestamp(),))]
-        ids += [sender for sender in idle if sender not in kept]
-        deleted = 0
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            deleted += conn.execute(f"DELETE FROM senders WHERE sender_id IN ({marks})", chunk).rowcount
-    return deleted
+    sms = SmsStore(path)
+    kept = set(keep)
+    forget = set(sender_ids) | {sender for sender in sms.idle_senders(older_than.timestamp()) if sender not in kept}
+    numbered = {sender for sender in forget if sms.number_for(sender)}
+    for sender in forget:
+        sms.forget_sender(sender)
+    return len(numbered)
 
 
 def purge(now: datetime, store: Optional[ConversationStore] = None, sms_path: Optional[Path] = None) -> PurgeResult:
