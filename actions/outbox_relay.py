@@ -27,7 +27,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("outbox relay: %s every %.0f s", outbox.path, interval)
+    log.info("outbox relay: %s every %.0f s", outbox.location, interval)
     while running:
         delivered, failed = deliver_due(outbox, client)
         if delivered or failed:

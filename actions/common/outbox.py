@@ -1,32 +1,50 @@
 """A durable outbox for requests the booking service could not take yet.
 
-When the service is down, the action stores the request here (a local SQLite file) and
-tells the user honestly that nothing is booked yet. `python -m actions.outbox_relay`
-delivers the entries with the same idempotency key until the service accepts them, so a
-request is neither lost nor sent twice. Delivered entries are deleted: the file holds
-personal data only while it waits."""
+When the service is down, the action stores the request here and tells the user honestly
+that nothing is booked yet. `python -m actions.outbox_relay` delivers the entries with the
+same idempotency key until the service accepts them, so a request is neither lost nor sent
+twice. Delivered entries are deleted: the store holds personal data only while it waits.
+
+Where: a local SQLite file by default ($BOOKING_OUTBOX_PATH), or a database shared by
+several action servers ($BOOKING_OUTBOX_URL, e.g. postgresql://…)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import sqlite3
 import time
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import sqlalchemy as sa
 
 from actions.clients.booking import BookingClient, BookingError, BookingRequest, BookingUnavailable
+from bot.store_location import engine_for, for_logs, is_url, parse_location, sqlite_path
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "var" / "booking_outbox.db"
 CONTACT_REQUEST, CANCELLATION, ERASURE = "contact_request", "cancellation", "erasure"
 MAX_BACKOFF_SECONDS = 300
+# Serialises the table creation of action servers starting at once (CREATE TABLE IF NOT
+# EXISTS is not race-free in PostgreSQL); any fixed number private to the outbox.
+_SCHEMA_LOCK_KEY = 0x56_4F_42_58  # "VOBX"
+# {time}: REAL in SQLite (as existing files have it); PostgreSQL's REAL would round epoch
+# seconds to minutes.
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS outbox (key TEXT PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL,"
+    " created_at {time} NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at {time} NOT NULL,"
+    " dead INTEGER NOT NULL DEFAULT 0, last_error TEXT)"
+)
+# The conversation an entry carries (payload is JSON text in both databases).
+_CONVERSATION = {
+    "sqlite": "json_extract(payload, '$.conversation_id')",
+    "postgresql": "CAST(payload AS json) ->> 'conversation_id'",
+}
 
 
 @dataclass(frozen=True)
@@ -38,71 +56,102 @@ class OutboxEntry:
 
 
 class Outbox:
-    def __init__(self, path: Path | None = None, clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(path or os.environ.get("BOOKING_OUTBOX_PATH") or DEFAULT_PATH)
+    """`path` (a SQLite file, or a sqlite:/postgresql: URL) or `url`; without either
+    $BOOKING_OUTBOX_URL, then $BOOKING_OUTBOX_PATH, then var/booking_outbox.db."""
+
+    def __init__(self, path: Path | str | None = None, clock: Callable[[], float] = time.time, url: Optional[str] = None) -> None:
+        location = path or url or os.environ.get("BOOKING_OUTBOX_URL") or os.environ.get("BOOKING_OUTBOX_PATH") or DEFAULT_PATH
+        parsed = parse_location(location)
+        self.dialect = parsed.get_backend_name()
+        # The SQLite file; None for a server database.
+        self.path: Optional[Path] = sqlite_path(parsed)
+        self.location = for_logs(parsed)
         self._clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS outbox (key TEXT PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL,"
-                " created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,"
-                " dead INTEGER NOT NULL DEFAULT 0, last_error TEXT)"
-            )
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # WAL: the relay reads while the action servers write.
+        self._engine = engine_for(parsed, "outbox", sqlite_timeout=15, sqlite_pragmas=("journal_mode=WAL",))
+        with self._engine.begin() as db:
+            if self.dialect == "postgresql":
+                db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            db.execute(sa.text(_SCHEMA.format(time="DOUBLE PRECISION" if self.dialect == "postgresql" else "REAL")))
 
     @classmethod
     @lru_cache(maxsize=1)
     def shared(cls) -> Outbox:
-        """The process's outbox ($BOOKING_OUTBOX_PATH), created on first use."""
+        """The process's outbox ($BOOKING_OUTBOX_URL or $BOOKING_OUTBOX_PATH), created on first use."""
         return cls()
 
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=15, isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        return connection
+    @classmethod
+    def from_url(cls, url: str, clock: Callable[[], float] = time.time) -> Outbox:
+        if not is_url(url):
+            raise ValueError("outbox URL must start with sqlite:/// or postgresql://")
+        return cls(url=url, clock=clock)
+
+    def dispose(self) -> None:
+        """Closes pooled connections (tests, and processes that are done with the outbox)."""
+        self._engine.dispose()
+
+    def _write(self, sql: str, **params: Any) -> int:
+        with self._engine.begin() as db:
+            return db.execute(sa.text(sql), params).rowcount
+
+    def _rows(self, sql: str, **params: Any) -> List[Any]:
+        with self._engine.begin() as db:
+            return db.execute(sa.text(sql), params).fetchall()
 
     def put(self, key: str, kind: str, payload: Dict[str, Any]) -> None:
         """Stores an entry (once per key: a repeated put keeps the first)."""
         now = self._clock()
-        with closing(self._connect()) as db:
-            db.execute(
-                "INSERT OR IGNORE INTO outbox (key, kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)",
-                (key, kind, json.dumps(payload, ensure_ascii=False), now, now),
-            )
+        self._write(
+            "INSERT INTO outbox (key, kind, payload, created_at, next_attempt_at)"
+            " VALUES (:key, :kind, :payload, :now, :now) ON CONFLICT (key) DO NOTHING",
+            key=key,
+            kind=kind,
+            payload=json.dumps(payload, ensure_ascii=False),
+            now=now,
+        )
 
     def forget_conversation(self, conversation_id: str) -> int:
         """Deletes waiting entries (also dead ones) that carry this conversation's data."""
-        with closing(self._connect()) as db:
-            return db.execute(
-                "DELETE FROM outbox WHERE kind != ? AND json_extract(payload, '$.conversation_id') = ?",
-                (ERASURE, conversation_id),
-            ).rowcount
+        return self._write(
+            f"DELETE FROM outbox WHERE kind != :erasure AND {_CONVERSATION[self.dialect]} = :conversation",
+            erasure=ERASURE,
+            conversation=conversation_id,
+        )
 
     def due(self, limit: int = 50) -> List[OutboxEntry]:
-        with closing(self._connect()) as db:
-            rows = db.execute(
-                "SELECT key, kind, payload, attempts FROM outbox"
-                " WHERE dead = 0 AND next_attempt_at <= ? ORDER BY created_at LIMIT ?",
-                (self._clock(), limit),
-            ).fetchall()
+        rows = self._rows(
+            "SELECT key, kind, payload, attempts FROM outbox"
+            " WHERE dead = 0 AND next_attempt_at <= :now ORDER BY created_at, key LIMIT :limit",
+            now=self._clock(),
+            limit=limit,
+        )
         return [OutboxEntry(key, kind, json.loads(payload), attempts) for key, kind, payload, attempts in rows]
 
     def delivered(self, key: str) -> None:
-        with closing(self._connect()) as db:
-            db.execute("DELETE FROM outbox WHERE key = ?", (key,))
+        self._write("DELETE FROM outbox WHERE key = :key", key=key)
 
     def failed(self, key: str, error: str, permanent: bool = False) -> None:
-        with closing(self._connect()) as db:
-            (attempts,) = db.execute("SELECT attempts FROM outbox WHERE key = ?", (key,)).fetchone() or (0,)
-            pause = min(MAX_BACKOFF_SECONDS, 5 * 2**attempts)
+        # FOR UPDATE: two relays failing the same entry at once count two attempts, not one.
+        lock = " FOR UPDATE" if self.dialect == "postgresql" else ""
+        with self._engine.begin() as db:
+            row = db.execute(sa.text(f"SELECT attempts FROM outbox WHERE key = :key{lock}"), {"key": key}).fetchone()
+            pause = min(MAX_BACKOFF_SECONDS, 5 * 2 ** (row[0] if row else 0))
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, dead = ?, last_error = ? WHERE key = ?",
-                (self._clock() + pause, int(permanent), error[:200], key),
+                sa.text(
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = :next, dead = :dead, last_error = :error"
+                    " WHERE key = :key"
+                ),
+                {"next": self._clock() + pause, "dead": int(permanent), "error": error[:200], "key": key},
             )
 
     def counts(self) -> Tuple[int, int]:
         """(waiting, dead) entries."""
-        with closing(self._connect()) as db:
-            waiting, dead = db.execute("SELECT COALESCE(SUM(dead = 0), 0), COALESCE(SUM(dead = 1), 0) FROM outbox").fetchone()
+        ((waiting, dead),) = self._rows(
+            "SELECT COALESCE(SUM(CASE WHEN dead = 0 THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN dead = 1 THEN 1 ELSE 0 END), 0) FROM outbox"
+        )
         return int(waiting), int(dead)
 
 

@@ -10,6 +10,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
 from bot.sms.store import DEFAULT_PATH as SMS_DEFAULT_PATH
+from bot.store_location import is_url as sms_store_is_url
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_SECRET_KEY_LENGTH = 32
@@ -57,6 +58,15 @@ def tracker_url(url: str) -> str:
     return url
 
 
+def _sms_store_url(env: Mapping[str, str]) -> str:
+    """SMS_STORE_URL as Rasa uses it ("" when the channel keeps its SQLite file); fails fast on
+    a URL the store cannot open. A relative SQLite path is taken from the repo root, as Rasa's."""
+    url = env.get("SMS_STORE_URL", "").strip()
+    if url and not sms_store_is_url(url):
+        raise DeskConfigError("SMS_STORE_URL must be sqlite:///path or postgresql://user:pass@host:port/name")
+    return tracker_url(url) if url else ""
+
+
 def _secret(env: Mapping[str, str], name: str, minimum: int) -> str:
     value = env.get(name, "")
     if value.strip().lower() in PLACEHOLDERS or len(value) < minimum:
@@ -99,6 +109,8 @@ class DeskConfig:
     conversation_retention_days: int
     closed_case_retention_days: int
     sms_store_path: Path
+    # SMS_STORE_URL: the SMS channel's database when Rasa keeps it in PostgreSQL; wins over the path.
+    sms_store_url: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "DeskConfig":
@@ -129,4 +141,5 @@ class DeskConfig:
             conversation_retention_days=conversation_days,
             closed_case_retention_days=closed_days,
             sms_store_path=sms_path if sms_path.is_absolute() else ROOT / sms_path,
+            sms_store_url=_sms_store_url(env),
         )

@@ -9,6 +9,7 @@ from typing import Any, List, Mapping, Optional
 from bot.sms.senders import MIN_KEY_LENGTH
 from bot.sms.store import DEFAULT_PATH
 from bot.sms.twilio import DEFAULT_API_URL
+from bot.store_location import is_url
 
 # field name -> environment variable
 ENV_NAMES = {
@@ -20,6 +21,7 @@ ENV_NAMES = {
     "public_url": "SMS_PUBLIC_URL",
     "sender_key": "SMS_SENDER_KEY",
     "store_path": "SMS_STORE_PATH",
+    "store_url": "SMS_STORE_URL",
 }
 
 
@@ -38,6 +40,8 @@ class SmsSettings:
     public_url: str = ""
     sender_key: str = field(default="", repr=False)
     store_path: str = DEFAULT_PATH
+    # A database shared by several Rasa processes (postgresql://…); wins over store_path.
+    store_url: str = field(default="", repr=False)
 
     @classmethod
     def load(cls, env: Mapping[str, str], overrides: Optional[Mapping[str, Any]] = None) -> "SmsSettings":
@@ -49,6 +53,11 @@ class SmsSettings:
             if value not in (None, ""):
                 values[item.name] = str(value).strip()
         return cls(**values)
+
+    @property
+    def store_location(self) -> str:
+        """What SmsStore opens: the URL when set, else the SQLite file."""
+        return self.store_url or self.store_path
 
     @property
     def enabled(self) -> bool:
@@ -66,6 +75,8 @@ class SmsSettings:
             found.append("TWILIO_ACCOUNT_SID is missing")
         if not (self.from_number or self.messaging_service_sid):
             found.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is missing")
+        if self.store_url and not is_url(self.store_url):
+            found.append("SMS_STORE_URL must be a sqlite:/// or postgresql:// URL")
         return found
 
     def check(self) -> None:

@@ -1,134 +1,200 @@
-"""What the SMS channel remembers between messages, in one SQLite file.
+"""What the SMS channel remembers between messages, in SQLite (the default: one file) or in
+PostgreSQL (SMS_STORE_URL, when several Rasa processes share the channel).
 
 - seen message ids (a gateway may deliver a webhook twice: it is processed once, also
-  after a restart),
+  after a restart and also when another Rasa process got the other delivery),
 - sender id -> phone number (to send later, e.g. a staff answer; deleted at STOP),
 - opt-outs (STOP) by sender id,
 - the options offered last ("1: Ja") and the text kept for "MERE".
 
-Each method is one short transaction on its own connection, so the store can be used
-from worker threads (asyncio.to_thread) at the same time; WAL lets readers and a writer
-work in parallel.
+Each method is one short transaction, so the store can be used from worker threads
+(asyncio.to_thread) at the same time. SQLite: a connection per call, WAL lets readers and
+a writer work in parallel. PostgreSQL: a pool of connections checked before use, so a
+database restart costs no failed message.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
-from contextlib import closing
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Mapping, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from bot.sms.replies import Option
+from bot.store_location import engine_for, for_logs, is_url, parse_location, sqlite_path
 
 DEFAULT_PATH = "var/sms.db"
 SEEN_KEEP_SECONDS = 30 * 24 * 3600  # gateways re-deliver within minutes; a month is plenty
+# Serialises the schema creation of processes starting at once (CREATE TABLE IF NOT EXISTS
+# is not race-free in PostgreSQL); any fixed number private to this store.
+_SCHEMA_LOCK_KEY = 0x56_53_4D_53  # "VSMS"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS seen_messages (message_id TEXT PRIMARY KEY, seen_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS senders (sender_id TEXT PRIMARY KEY, number TEXT NOT NULL, updated_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS opt_outs (sender_id TEXT PRIMARY KEY, opted_out_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS last_options (sender_id TEXT PRIMARY KEY, options TEXT NOT NULL, updated_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS pending_text (sender_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at REAL NOT NULL);
-"""
+# {time}: REAL in SQLite (as the existing files have it); PostgreSQL's REAL would round epoch
+# seconds to minutes, so it gets DOUBLE PRECISION.
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS seen_messages (message_id TEXT PRIMARY KEY, seen_at {time} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS senders (sender_id TEXT PRIMARY KEY, number TEXT NOT NULL, updated_at {time} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS opt_outs (sender_id TEXT PRIMARY KEY, opted_out_at {time} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS last_options (sender_id TEXT PRIMARY KEY, options TEXT NOT NULL, updated_at {time} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS pending_text (sender_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at {time} NOT NULL)",
+)
 
 
 class SmsStore:
-    """The SMS channel's state in SQLite (file and parent folder created on first use)."""
+    """The SMS channel's state. `SmsStore(path)` is a SQLite file (file and parent folder
+    created on first use); `SmsStore(url)` or `SmsStore.from_url(url)` any supported database."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH) -> None:
-        self.path = Path(path)
+    def __init__(self, location: str | Path = DEFAULT_PATH) -> None:
+        url = parse_location(location)
+        self.dialect = url.get_backend_name()
+        # The SQLite file (None for a server database): created with its folder on first use.
+        self.path: Optional[Path] = sqlite_path(url)
+        self.location = for_logs(url)
+        self._engine = engine_for(url, "SMS store", sqlite_timeout=10, sqlite_pragmas=("busy_timeout = 10000",))
         self._ready = False
         self._init_lock = threading.Lock()
 
-    def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            with self._init_lock:
-                if not self._ready:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    with closing(sqlite3.connect(self.path, timeout=10)) as conn:
-                        conn.execute("PRAGMA journal_mode=WAL")
-                        conn.executescript(_SCHEMA)
-                        conn.execute("DELETE FROM seen_messages WHERE seen_at < ?", (time.time() - SEEN_KEEP_SECONDS,))
-                        conn.commit()
-                    self._ready = True
-        conn = sqlite3.connect(self.path, timeout=10)
-        conn.execute("PRAGMA busy_timeout = 10000")
-        return conn
+    @classmethod
+    def from_url(cls, url: str) -> SmsStore:
+        if not is_url(url):
+            raise ValueError("SMS store URL must start with sqlite:/// or postgresql://")
+        return cls(url)
 
-    def _write(self, sql: str, args: tuple = ()) -> int:
-        with closing(self._connect()) as conn, conn:
-            return conn.execute(sql, args).rowcount
+    def exists(self) -> bool:
+        """False only for a SQLite file not created yet (nothing stored, nothing to forget)."""
+        return self.path is None or self.path.exists()
 
-    def _read_one(self, sql: str, args: tuple = ()) -> Optional[tuple]:
-        with closing(self._connect()) as conn:
-            return conn.execute(sql, args).fetchone()
+    def dispose(self) -> None:
+        """Closes pooled connections (tests, and processes that are done with the store)."""
+        self._engine.dispose()
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        with self._init_lock:
+            if self._ready:
+                return
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self._engine.connect() as conn:  # outside a transaction: SQLite requires it
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            with self._engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+                column_type = "DOUBLE PRECISION" if self.dialect == "postgresql" else "REAL"
+                for statement in _SCHEMA:
+                    conn.execute(sa.text(statement.format(time=column_type)))
+                conn.execute(
+                    sa.text("DELETE FROM seen_messages WHERE seen_at < :before"), {"before": time.time() - SEEN_KEEP_SECONDS}
+                )
+            self._ready = True
+
+    def _begin(self) -> Any:
+        self._prepare()
+        return self._engine.begin()
+
+    def _write(self, sql: str, params: Optional[Mapping[str, Any]] = None) -> int:
+        with self._begin() as conn:
+            return conn.execute(sa.text(sql), params or {}).rowcount
+
+    def _read_one(self, sql: str, params: Mapping[str, Any]) -> Optional[tuple]:
+        with self._begin() as conn:
+            return conn.execute(sa.text(sql), params).fetchone()
+
+    def _delete(self, conn: Connection, table: str, sender_id: str) -> int:
+        return conn.execute(sa.text(f"DELETE FROM {table} WHERE sender_id = :sender"), {"sender": sender_id}).rowcount
 
     # --- delivery ids ------------------------------------------------------
     def claim_message(self, message_id: str) -> bool:
         """True the first time a message id is seen; False for a repeated delivery.
-        Atomic, so two deliveries racing each other cannot both win."""
-        return self._write("INSERT OR IGNORE INTO seen_messages VALUES (?, ?)", (message_id, time.time())) == 1
+        Atomic, so two deliveries racing each other (also in two processes) cannot both win."""
+        return (
+            self._write(
+                "INSERT INTO seen_messages (message_id, seen_at) VALUES (:id, :at) ON CONFLICT (message_id) DO NOTHING",
+                {"id": message_id, "at": time.time()},
+            )
+            == 1
+        )
 
     # --- phone numbers -----------------------------------------------------
     def remember_number(self, sender_id: str, number: str) -> None:
         self._write(
-            "INSERT INTO senders VALUES (?, ?, ?) ON CONFLICT(sender_id) DO UPDATE SET number = excluded.number, "
-            "updated_at = excluded.updated_at",
-            (sender_id, number, time.time()),
+            "INSERT INTO senders (sender_id, number, updated_at) VALUES (:sender, :number, :at)"
+            " ON CONFLICT (sender_id) DO UPDATE SET number = excluded.number, updated_at = excluded.updated_at",
+            {"sender": sender_id, "number": number, "at": time.time()},
         )
 
     def number_for(self, sender_id: str) -> Optional[str]:
-        row = self._read_one("SELECT number FROM senders WHERE sender_id = ?", (sender_id,))
+        row = self._read_one("SELECT number FROM senders WHERE sender_id = :sender", {"sender": sender_id})
         return row[0] if row else None
 
     def forget_sender(self, sender_id: str) -> None:
         """Deletes the number, the options and the kept text (the opt-out stays)."""
-        with closing(self._connect()) as conn, conn:
+        with self._begin() as conn:
             for table in ("senders", "last_options", "pending_text"):
-                conn.execute(f"DELETE FROM {table} WHERE sender_id = ?", (sender_id,))
+                self._delete(conn, table, sender_id)
 
     def idle_senders(self, older_than: float) -> List[str]:
         """Senders whose number was last used before `older_than` (epoch seconds)."""
-        with closing(self._connect()) as conn:
-            return [row[0] for row in conn.execute("SELECT sender_id FROM senders WHERE updated_at < ?", (older_than,))]
+        with self._begin() as conn:
+            rows = conn.execute(sa.text("SELECT sender_id FROM senders WHERE updated_at < :before"), {"before": older_than})
+            return [row[0] for row in rows]
 
     # --- opt-out -----------------------------------------------------------
     def opt_out(self, sender_id: str) -> None:
-        self._write("INSERT OR REPLACE INTO opt_outs VALUES (?, ?)", (sender_id, time.time()))
+        self._write(
+            "INSERT INTO opt_outs (sender_id, opted_out_at) VALUES (:sender, :at)"
+            " ON CONFLICT (sender_id) DO UPDATE SET opted_out_at = excluded.opted_out_at",
+            {"sender": sender_id, "at": time.time()},
+        )
 
     def opt_in(self, sender_id: str) -> bool:
         """Removes an opt-out; True when there was one."""
-        return self._write("DELETE FROM opt_outs WHERE sender_id = ?", (sender_id,)) == 1
+        with self._begin() as conn:
+            return self._delete(conn, "opt_outs", sender_id) == 1
 
     def is_opted_out(self, sender_id: str) -> bool:
-        return self._read_one("SELECT 1 FROM opt_outs WHERE sender_id = ?", (sender_id,)) is not None
+        return self._read_one("SELECT 1 FROM opt_outs WHERE sender_id = :sender", {"sender": sender_id}) is not None
 
     # --- options offered last ------------------------------------------------
     def set_options(self, sender_id: str, options: List[Option]) -> None:
         """Replaces the options; an empty list clears them (a later "1" is plain text)."""
         if not options:
-            self._write("DELETE FROM last_options WHERE sender_id = ?", (sender_id,))
+            with self._begin() as conn:
+                self._delete(conn, "last_options", sender_id)
             return
         data = json.dumps([o.to_dict() for o in options], ensure_ascii=False)
-        self._write("INSERT OR REPLACE INTO last_options VALUES (?, ?, ?)", (sender_id, data, time.time()))
+        self._write(
+            "INSERT INTO last_options (sender_id, options, updated_at) VALUES (:sender, :options, :at)"
+            " ON CONFLICT (sender_id) DO UPDATE SET options = excluded.options, updated_at = excluded.updated_at",
+            {"sender": sender_id, "options": data, "at": time.time()},
+        )
 
     def options_for(self, sender_id: str) -> List[Option]:
-        row = self._read_one("SELECT options FROM last_options WHERE sender_id = ?", (sender_id,))
+        row = self._read_one("SELECT options FROM last_options WHERE sender_id = :sender", {"sender": sender_id})
         return [Option.from_dict(o) for o in json.loads(row[0])] if row else []
 
     # --- text kept for MERE --------------------------------------------------
     def set_pending(self, sender_id: str, text: str) -> None:
         """Keeps the rest of a long answer; "" clears it."""
         if not text:
-            self._write("DELETE FROM pending_text WHERE sender_id = ?", (sender_id,))
+            with self._begin() as conn:
+                self._delete(conn, "pending_text", sender_id)
             return
-        self._write("INSERT OR REPLACE INTO pending_text VALUES (?, ?, ?)", (sender_id, text, time.time()))
+        self._write(
+            "INSERT INTO pending_text (sender_id, text, updated_at) VALUES (:sender, :text, :at)"
+            " ON CONFLICT (sender_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+            {"sender": sender_id, "text": text, "at": time.time()},
+        )
 
     def take_pending(self, sender_id: str) -> str:
-        """The kept text ("" when none), removed in the same transaction."""
-        with closing(self._connect()) as conn, conn:
-            row = conn.execute("DELETE FROM pending_text WHERE sender_id = ? RETURNING text", (sender_id,)).fetchone()
+        """The kept text ("" when none), removed in the same transaction (so only one caller gets it)."""
+        with self._begin() as conn:
+            row = conn.execute(
+                sa.text("DELETE FROM pending_text WHERE sender_id = :sender RETURNING text"), {"sender": sender_id}
+            ).fetchone()
         return row[0] if row else ""

@@ -28,13 +28,14 @@ class PurgeResult:
     sms_numbers: int = 0
 
 
-def forget_sms_numbers(path: Path, sender_ids: Iterable[str], older_than: datetime, keep: Iterable[str] = ()) -> int:
+def forget_sms_numbers(path: Path | str, sender_ids: Iterable[str], older_than: datetime, keep: Iterable[str] = ()) -> int:
     """Makes the SMS channel forget the numbers (and kept options and text) of the given
     conversations and of those not used since `older_than`, except where a case still needs
-    the number to answer (`keep`). No SMS store file yet: nothing to forget."""
-    if not Path(path).exists():
-        return 0
+    the number to answer (`keep`). `path`: the SQLite file or the store's URL. No SMS store
+    file yet: nothing to forget."""
     sms = SmsStore(path)
+    if not sms.exists():
+        return 0
     kept = set(keep)
     forget = set(sender_ids) | {sender for sender in sms.idle_senders(older_than.timestamp()) if sender not in kept}
     numbered = {sender for sender in forget if sms.number_for(sender)}
@@ -65,7 +66,8 @@ def purge(now: datetime, store: Optional[ConversationStore] = None, sms_path: Op
         store.delete(conversation)
         purged.append(conversation)
         result.conversations += 1
-    result.sms_numbers = forget_sms_numbers(sms_path or config.sms_store_path, purged, conversation_cutoff, keep)
+    sms_location = sms_path or config.sms_store_url or config.sms_store_path
+    result.sms_numbers = forget_sms_numbers(sms_location, purged, conversation_cutoff, keep)
     log.info(
         "retention: %d closed cases, %d idle conversations, %d SMS numbers deleted",
         result.closed_cases,
