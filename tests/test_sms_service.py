@@ -233,7 +233,7 @@ async def test_a_failing_rasa_turn_does_not_raise(service, gateway):
         return None
 
     outcome = await service.handle(InboundSms("SMx", NUMBER, "hej"), broken, restart)
-    assert outcome is Outcome.FAILED and gateway.sent == []
+    assert outcome is Outcome.FAILED and bodies(gateway) == ["Beklager, der gik noget galt hos os. Prøv at skrive igen om lidt."]
 
 
 async def test_no_phone_number_in_any_log_line(service, rasa, caplog):
@@ -241,3 +241,21 @@ async def test_no_phone_number_in_any_log_line(service, rasa, caplog):
         for text in ("hej", "HJÆLP", "MERE", "010203-1234", "stop", "hej", "start"):
             await say(service, rasa, text)
     assert caplog.records and "61234567" not in caplog.text
+
+
+async def test_a_typed_command_is_read_as_words_but_an_offered_option_is_a_button(service, rasa, gateway):
+    await say(service, rasa, '/inform{"age_band": "99"}')
+    rasa.answer = [{"text": "Vil du tale med en vejleder?", "buttons": [{"title": "Ja tak", "payload": "/request_human"}]}]
+    await say(service, rasa, "hej")
+    await say(service, rasa, "1")
+    assert [text for _, text in rasa.received] == ['inform{"age_band": "99"}', "hej", "/request_human"]
+
+
+async def test_a_too_long_message_gets_a_kind_answer_and_never_reaches_rasa(service, rasa, gateway):
+    assert await say(service, rasa, "SU " * 700) is Outcome.TOO_LONG
+    assert rasa.received == [] and bodies(gateway) == ["Din besked er for lang. Skriv den kortere, højst 2.000 tegn."]
+
+
+async def test_an_empty_message_gets_the_help_text(service, rasa, gateway):
+    assert await say(service, rasa, "   ") is Outcome.EMPTY
+    assert rasa.received == [] and bodies(gateway)[0].startswith("Jeg er Vejviser, en chatbot fra kommunen.")

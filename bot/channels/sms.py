@@ -24,7 +24,7 @@ from sanic.response import HTTPResponse
 from bot.channels import registry
 from bot.channels.domain_texts import domain_text
 from bot.policies.crisis_policy import CRISIS_ANSWER
-from bot.sms.service import SmsService
+from bot.sms.service import Outcome, SmsService
 from bot.sms.settings import SmsSettings
 from bot.sms.store import SmsStore
 from bot.sms.twilio import TwilioGateway
@@ -42,7 +42,7 @@ def build_service(settings: SmsSettings) -> SmsService:
         messaging_service_sid=settings.messaging_service_sid,
         api_url=settings.api_url,
     )
-    return SmsService(gateway, SmsStore(settings.store_path), settings.sender_key, texts=domain_text, first=CRISIS_ANSWER)
+    return SmsService(gateway, SmsStore(settings.store_location), settings.sender_key, texts=domain_text, first=CRISIS_ANSWER)
 
 
 class SmsTurnCollector(CollectingOutputChannel):
@@ -191,6 +191,8 @@ class SmsInput(InputChannel):
             turn.add_done_callback(self._turns.discard)
             outcome = await asyncio.shield(turn)
             log.info("sms: webhook %s", outcome.value)
+            if outcome is Outcome.RATE_LIMITED:
+                return response.text("Too many messages from this sender", status=429)
             return response.text(body, content_type=content_type)
 
         return sms_webhook

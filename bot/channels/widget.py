@@ -22,11 +22,10 @@ import logging
 import os
 import re
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
@@ -40,6 +39,17 @@ from actions.common.booking_text import when_text
 from actions.common.profile import current_profile
 from bot.channels import registry
 from bot.channels.domain_texts import domain_text, tell_cpr_removed
+from bot.channels.guard import (
+    FAILED_FALLBACK,
+    FAILED_RESPONSE,
+    SLOW_DOWN_FALLBACK,
+    SLOW_DOWN_RESPONSE,
+    TOO_LONG_FALLBACK,
+    TOO_LONG_RESPONSE,
+    admit_from_tracker,
+    shared_limits,
+    too_long,
+)
 from bot.privacy import mask_cpr
 
 log = logging.getLogger(__name__)
@@ -49,10 +59,10 @@ WIDGET_DIR = WEB_DIR / "widget"
 SOCKET_IO_CLIENT = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 TEXTS_PLACEHOLDER = "/*VEJVISER_TEXTS*/{}"
 
-MAX_MESSAGE_CHARS = 2000
 MAX_DISPLAY_CHARS = 200
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-SEEN_IDS_KEPT = 20_000
+# A browser re-sends an unacknowledged message after reconnecting, within minutes.
+SEEN_IDS_SECONDS = 24 * 3600
 MIN_SECRET_CHARS = 24
 
 
@@ -203,20 +213,17 @@ class WidgetInput(InputChannel):
         self.settings = settings
         self.keys = SessionKeys(settings.session_secret)
         self.sio: Optional[AsyncServer] = None
-        # Message ids already taken, per conversation: a browser re-sends a message it got
-        # no acknowledgement for, and it must be answered once.
-        self._seen: "OrderedDict[Tuple[str, str], None]" = OrderedDict()
 
     def first_time(self, sender_id: str, client_id: Optional[str]) -> bool:
+        """Shared by all Rasa processes (Redis) in production: a browser that reconnects
+        to the other process re-sends its unacknowledged message there."""
         if not client_id:
             return True
-        key = (sender_id, client_id)
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        while len(self._seen) > SEEN_IDS_KEPT:
-            self._seen.popitem(last=False)
-        return True
+        return shared_limits().first_time(f"widget:{sender_id}:{client_id}", SEEN_IDS_SECONDS)
+
+    def forget_seen(self, sender_id: str, client_id: Optional[str]) -> None:
+        if client_id:
+            shared_limits().forget(f"widget:{sender_id}:{client_id}")
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WidgetOutput(self.sio) if self.sio else None
@@ -233,6 +240,7 @@ class WidgetInput(InputChannel):
             async_mode="sanic",
             cors_allowed_origins=list(self.settings.allowed_origins) or None,
             max_http_buffer_size=64 * 1024,
+            client_manager=socket_manager(),
         )
         self.sio = sio
         widget = SocketBlueprint(sio, "/socket.io", "widget_webhook", __name__)
@@ -291,7 +299,11 @@ class WidgetInput(InputChannel):
                 return {"ok": False, "reason": "session_required"}
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 return {"ok": False, "reason": "bad_message"}
-            text, masked = mask_cpr(data["message"].strip()[:MAX_MESSAGE_CHARS])
+            output = WidgetOutput(sio)
+            if too_long(data["message"]):
+                await output.send_text_message(sender_id, domain_text(TOO_LONG_RESPONSE) or TOO_LONG_FALLBACK)
+                return {"ok": True, "too_long": True}
+            text, masked = mask_cpr(data["message"].strip())
             if not text:
                 return {"ok": False, "reason": "empty"}
             metadata: Dict[str, Any] = {}
@@ -300,11 +312,15 @@ class WidgetInput(InputChannel):
                 metadata["client_id"] = client_id
             if not self.first_time(sender_id, metadata.get("client_id")):
                 return {"ok": True, "repeat": True}
+            if not shared_limits().allow(self.name(), sender_id):
+                self.forget_seen(sender_id, metadata.get("client_id"))  # its re-send later must be taken
+                await output.send_text_message(sender_id, domain_text(SLOW_DOWN_RESPONSE) or SLOW_DOWN_FALLBACK)
+                return {"ok": False, "reason": "rate_limited"}
+            text = await admit_from_tracker(getattr(Sanic.get_app().ctx, "agent", None), sender_id, text)
             display = data.get("display")
             # A title to show instead of a button's payload; never free text of its own.
             if text.startswith("/") and isinstance(display, str) and display.strip():
                 metadata["display"] = mask_cpr(display.strip()[:MAX_DISPLAY_CHARS])[0]
-            output = WidgetOutput(sio)
             if masked:
                 await tell_cpr_removed(output, sender_id)
             # Another tab of the same conversation shows the message too.
@@ -313,10 +329,13 @@ class WidgetInput(InputChannel):
             await sio.emit("user_echo", echo, room=sender_id, skip_sid=sid)
             try:
                 await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
-            except Exception:
-                # Not answered: the browser's next try must be taken, not dropped as a repeat.
-                self._seen.pop((sender_id, metadata.get("client_id", "")), None)
-                raise
+            except Exception as exc:
+                # Not answered: the user is told to try again, and that try must be taken,
+                # not dropped as a repeat.
+                log.exception("widget: the turn failed (%s)", type(exc).__name__)
+                self.forget_seen(sender_id, metadata.get("client_id"))
+                await output.send_text_message(sender_id, domain_text(FAILED_RESPONSE) or FAILED_FALLBACK)
+                return {"ok": True, "failed": True}
             return {"ok": True}
 
         return widget
@@ -334,6 +353,17 @@ class WidgetInput(InputChannel):
             tracker = await store.retrieve_full_tracker(sender_id)
             await self.sio.enter_room(sid, sender_id)
         return history_of(tracker.events) if tracker else []
+
+
+def socket_manager() -> Optional[Any]:
+    """Several Rasa processes: rooms and emits go through Redis, so a staff answer sent
+    by one process reaches a browser connected to another. None: in this process only."""
+    url = os.environ.get("VEJVISER_REDIS_URL")
+    if not url:
+        return None
+    from socketio import AsyncRedisManager
+
+    return AsyncRedisManager(url, channel="vejviser-widget")
 
 
 def _asset(body: str, content_type: str) -> HTTPResponse:

@@ -16,6 +16,15 @@ import weakref
 from enum import Enum
 from typing import Any, Awaitable, Callable, Collection, Dict, List, Optional
 
+from bot.channels.guard import (
+    FAILED_FALLBACK,
+    FAILED_RESPONSE,
+    TOO_LONG_FALLBACK,
+    TOO_LONG_RESPONSE,
+    shared_limits,
+    too_long,
+    without_intent_syntax,
+)
 from bot.privacy import mask_cpr
 from bot.sms.gateway import InboundSms, SmsGateway, SmsSendError
 from bot.sms.gsm import split_parts, to_gsm
@@ -41,9 +50,11 @@ class Outcome(str, Enum):
     STARTED = "sender opted in"
     HELP = "help sent"
     MORE = "rest of a long answer sent"
-    EMPTY = "empty message ignored"
+    EMPTY = "empty message answered with the help text"
+    TOO_LONG = "too long, asked to write less"
+    RATE_LIMITED = "too many messages, not answered"
     TURN = "answered"
-    FAILED = "turn failed"
+    FAILED = "turn failed, asked to try again"
 
 
 class SmsService:
@@ -184,10 +195,17 @@ class SmsService:
             return Outcome.MORE
 
         text = inbound.text.strip()
-        if not text:
+        if not text:  # e.g. a picture without words: say what the service reads
+            await self._send_text(number, self._text("utter_sms_help"))
             return Outcome.EMPTY
+        if too_long(text):
+            await self._send_text(number, self._text(TOO_LONG_RESPONSE) or TOO_LONG_FALLBACK)
+            return Outcome.TOO_LONG
+        if not shared_limits().allow("sms", sender):
+            return Outcome.RATE_LIMITED  # nothing sent: every SMS costs, and this may be a loop
         payload = match_option(text, await asyncio.to_thread(self.store.options_for, sender))
-        masked, cpr_count = mask_cpr(payload or text)
+        # Only the options the bot offered become commands; typed "/..." is read as words.
+        masked, cpr_count = mask_cpr(payload or (without_intent_syntax(text) if text.startswith("/") else text))
         notices: List[Dict[str, Any]] = []
         if cpr_count:
             log.info("sms: a CPR number was masked in a message")
@@ -197,8 +215,8 @@ class SmsService:
             messages = await run_turn(sender, masked)
         except Exception as exc:  # Rasa failed: the user gets the notice at most, the webhook still answers
             log.error("sms: the Rasa turn failed (%s)", type(exc).__name__)
-            if notices:
-                await self.deliver(sender, notices, number=number)
+            apology = self._text(FAILED_RESPONSE) or FAILED_FALLBACK
+            await self.deliver(sender, notices + [{"text": apology}], number=number)
             return Outcome.FAILED
         await self.deliver(sender, notices + messages, number=number)
         return Outcome.TURN
