@@ -31,7 +31,7 @@ echo "run: booking service on $BOOKING_URL (API docs: $BOOKING_URL/docs, log: lo
 pids+=($!)
 
 # Only Rasa on this machine may call the action server.
-SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >>logs/actions.log 2>&1 &
+.venv/bin/python -m actions.server --host 127.0.0.1 --port "$ACTIONS_PORT" >>logs/actions.log 2>&1 &
 pids+=($!)
 echo "run: action server on http://127.0.0.1:$ACTIONS_PORT (log: logs/actions.log)"
 

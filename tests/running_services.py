@@ -115,7 +115,7 @@ class Assistant:
         }
         self.logs = [open(tmp / name, "w") for name in ("actions.log", "relay.log", "rasa.log")]
         self.actions = subprocess.Popen(
-            [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            [BIN / "python", "-m", "actions.server", "--port", str(self.actions_port)],
             cwd=ROOT,
             env=env,
             stdout=self.logs[0],
