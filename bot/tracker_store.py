@@ -18,9 +18,11 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, Dict, Iterable
+from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, TypeVar
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -29,6 +31,7 @@ from bot.conversations import ConversationStore
 from bot.privacy import mask_cpr
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ERASE_ACTION = "action_erase_my_data"
 
@@ -50,8 +53,48 @@ def redacted(event_data: Dict[str, Any]) -> Dict[str, Any]:
     return data
 
 
+RETRY_SECONDS = 4.0
+
+
+async def retrying(operation: Callable[[], Awaitable[T]], seconds: float = RETRY_SECONDS) -> T:
+    """Runs `operation` again while the database is unreachable, for up to `seconds`: a
+    PostgreSQL restart takes a second or two, and the user's turn must not fail for it."""
+    deadline = time.monotonic() + seconds
+    pause = 0.1
+    while True:
+        try:
+            return await operation()
+        except sqlalchemy.exc.OperationalError as exc:
+            if time.monotonic() >= deadline:
+                raise
+            log.warning("tracker store: database unavailable (%s), trying again", type(exc).__name__)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+
 class VejviserTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name != "sqlite":
+            # Connections left over from before a database restart are tested before use.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sqlalchemy.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sqlalchemy.orm.session.sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        return await retrying(lambda: super(VejviserTrackerStore, self).retrieve(sender_id))
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        return await retrying(lambda: super(VejviserTrackerStore, self).retrieve_full_tracker(conversation_id))
+
+    async def keys(self) -> Iterable[str]:
+        return await retrying(lambda: super(VejviserTrackerStore, self).keys())
+
     async def save(self, tracker: DialogueStateTracker) -> None:
+        await retrying(lambda: self._save(tracker))
+
+    async def _save(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))
         if erase_requested(new_events):
