@@ -29,9 +29,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.channels import registry
 from bot.conversations import ConversationStore
 from bot.privacy import mask_cpr
+from bot.rasa_speedups import apply as apply_rasa_speedups
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+apply_rasa_speedups()  # the Rasa server imports this module at start (endpoints.yml)
 
 ERASE_ACTION = "action_erase_my_data"
 
