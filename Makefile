@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run test validate shell bench bench-channels lint lock desk-admin
+.PHONY: help setup train run run-production production-secrets production-desk-admin services test validate shell bench bench-channels bench-load soak fuzz lint lock desk-admin
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,13 +22,25 @@ train: setup ## Train the model when data, domain, config or NLU components chan
 run: train ## Start the assistant: Rasa (5005: REST, widget, SMS), actions, booking service, widget demo page (8080)
 	@scripts/run.sh
 
+run-production: train services ## Production profile on one machine: PostgreSQL, Redis, nginx (:8000), 2 Rasa, 2 action servers, desk
+	$(BIN)/python -m bot.production run
+
+production-secrets: setup ## Write random secrets for run-production to var/production.env (once; mode 600)
+	$(BIN)/python -m bot.production secrets
+
+production-desk-admin: setup ## Staff desk account in the running production profile: make production-desk-admin NAME=anna [ROLE=advisor]
+	$(BIN)/python -m bot.production desk-admin --name "$${NAME:-admin}" --role "$${ROLE:-admin}"
+
+services: ## Install Debian's postgresql, redis-server and nginx-light when missing (production profile and its tests)
+	@scripts/ensure_services.sh
+
 desk-admin: setup ## Create a staff desk account (asks for its password): make desk-admin NAME=anna [ROLE=advisor]
 	@source scripts/local_env.sh && $(BIN)/python -m bot.desk create-user --username "$${NAME:-admin}" --role "$${ROLE:-admin}"
 
 validate: setup ## Check training data and domain (fails on any warning)
 	$(BIN)/python scripts/validate.py
 
-test: validate train ## Run every test: data checks, unit tests, NLU quality gate, conversations, browser and SMS tests
+test: validate train services ## Run every test: data checks, units, NLU gate, conversations, browser, SMS, production profile
 	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
 	$(BIN)/rasa test core --stories tests/stories --e2e --fail-on-prediction-errors --out results/core --quiet
@@ -39,6 +51,15 @@ bench: train ## Compare our NLU pipeline with Rasa's default pipeline; then chan
 
 bench-channels: train ## Only the channel benchmark: widget, REST and SMS latency, Rasa memory (~2 min)
 	$(BIN)/python -m bench.channels_bench
+
+bench-load: train services ## Load on the production profile: 1, 8, 32 users x REST, widget; latency, errors, memory (~6 min)
+	$(BIN)/python -m bench.load_bench --channels rest,widget --concurrency 1,8,32 --duration 30
+
+soak: train services ## 10 minutes of mixed load on the production profile; p95 per minute, memory at start and end
+	$(BIN)/python -m bench.load_bench --soak 10
+
+fuzz: train services ## 10,000 generated hostile inputs per channel (REST, widget, SMS) against the production profile
+	$(BIN)/python -m bench.fuzz --count 10000
 
 shell: train ## Chat with the assistant in the terminal (starts the action server too)
 	@scripts/run.sh shell

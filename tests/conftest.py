@@ -57,3 +57,19 @@ def trained_model() -> Path:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
     return MODEL
+
+
+@pytest.fixture(scope="session")
+def production_stack(trained_model):
+    """The production profile (tests/production_support.py), started once for the session's
+    production, fuzz and load tests: PostgreSQL, Redis, nginx, two Rasa processes, two action
+    servers, booking service and desk."""
+    from tests.postgres_support import cluster_dir
+    from tests.production_support import start_stack
+
+    with cluster_dir() as base:
+        stack = start_stack(base / "stack", trained_model)
+        try:
+            yield stack
+        finally:
+            stack.stop()
