@@ -20,6 +20,7 @@ from typing import Dict, List
 
 import pytest
 import requests
+import sqlalchemy
 
 from bot.channels.widget import SessionKeys
 from bot.production import secrets as production_secrets
@@ -230,6 +231,24 @@ def test_a_widget_on_one_process_gets_what_the_other_process_sends(stack):
     finally:
         first.close()
         second.close()
+
+
+def test_a_hand_off_reaches_the_staff_desk_through_postgresql(stack):
+    sender = new_sender()
+    asked = texts(say(stack.public_url, sender, "kan jeg skrive til en vejleder")[0])
+    if asked[-1].startswith("Skriv din besked"):  # outside the profile's hours: a message for staff
+        say(stack.public_url, sender, "jeg har brug for hjælp til en ansøgning")
+        say(stack.public_url, sender, "nej")
+    desk_db = sqlalchemy.create_engine(stack.env["DESK_DATABASE_URL"])
+    deadline, cases = time.monotonic() + 60, []
+    while time.monotonic() < deadline and not cases:
+        with desk_db.connect() as db:
+            query = sqlalchemy.text("SELECT kind, status, channel FROM cases_case WHERE conversation_id = :c")
+            cases = db.execute(query, {"c": sender}).fetchall()
+        time.sleep(1)
+    desk_db.dispose()
+    assert [tuple(case) for case in cases] == [("handoff", "open", "rest")], "the desk worker made the case"
+    assert requests.get(stack.desk_url + "/login/", timeout=10).status_code == 200
 
 
 # --- faults: nothing lost, an answer within 5 s ----------------------------------------------
