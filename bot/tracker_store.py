@@ -15,16 +15,18 @@ store, so tests/test_privacy_erasure.py checks that endpoints.yml loads this cla
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, Iterable, Iterator, Optional, TypeVar
 
 import sqlalchemy
 import sqlalchemy.orm
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs, ensure_schema_exists
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.cli import print_error_and_exit
 
 from bot.channels import registry
 from bot.conversations import ConversationStore
@@ -83,6 +85,21 @@ class VejviserTrackerStore(SQLTrackerStore):
             self.engine.dispose()
             self.engine = sqlalchemy.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
             self.sessionmaker = sqlalchemy.orm.session.sessionmaker(bind=self.engine)
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        """Rasa's, except that a ValueError raised while the session is in use (e.g. text
+        that cannot be encoded) fails that call instead of exiting the whole process: Rasa
+        reads every ValueError as "the PostgreSQL schema is missing" and exits."""
+        session = self.sessionmaker()
+        try:
+            try:
+                ensure_schema_exists(session)
+            except ValueError as missing:
+                print_error_and_exit(f"Requested PostgreSQL schema '{missing}' was not found in the database.")
+            yield session
+        finally:
+            session.close()
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         return await retrying(lambda: super(VejviserTrackerStore, self).retrieve(sender_id))

@@ -9,8 +9,9 @@ import time
 import pytest
 from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 
-from bot.channels.guard import SharedLimits, admit, offered_payloads, too_long, without_intent_syntax
+from bot.channels.guard import SharedLimits, admit, offered_payloads, readable, too_long, without_intent_syntax
 from bot.channels.rest import parse_body
+from bot.sms.senders import is_phone_number
 
 
 def test_only_offered_buttons_pass_as_commands():
@@ -78,6 +79,8 @@ def test_limits_fall_back_to_letting_messages_through_when_redis_is_gone():
         (b'{"sender": "a"}', '"message" is required'),
         (b'{"sender": "a", "message": null}', '"message" is required'),
         (b'{"sender": "a", "message": "hej", "metadata": [1]}', '"metadata"'),
+        (b"[" * 50_000 + b"]" * 50_000, "JSON"),  # nested deeper than Python's recursion limit
+        (b'{"sender": "a", "message": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "JSON"),
     ],
 )
 def test_rest_bodies_without_a_usable_sender_or_message_are_refused(body, problem):
@@ -88,3 +91,14 @@ def test_rest_bodies_without_a_usable_sender_or_message_are_refused(body, proble
 def test_a_good_rest_body_is_taken():
     data, why = parse_body('{"sender": "a-1", "message": "hvad er SU? 😊"}'.encode())
     assert why is None and data == {"sender": "a-1", "message": "hvad er SU? 😊"}
+
+
+def test_lone_surrogates_are_replaced_before_the_nlu_sees_them():
+    assert readable("hej \ud800 med dig") == "hej ? med dig"
+    assert readable("emoji 😀 og æøå") == "emoji 😀 og æøå"
+    readable("\udfff\ud83d").encode("utf-8")  # encodable now
+
+
+def test_an_sms_sender_must_be_a_phone_number_to_get_an_answer():
+    assert is_phone_number("+4520304050") and is_phone_number("0045 20 30 40 50") and is_phone_number("20304050")
+    assert not any(is_phone_number(x) for x in ("abc", "<script>", "😀", "", "+1", "9" * 300))

@@ -41,6 +41,16 @@ SLOW_DOWN_FALLBACK = "Du har skrevet mange beskeder på kort tid. Vent et øjebl
 FAILED_FALLBACK = "Beklager, der gik noget galt hos os. Prøv at skrive igen om lidt."
 
 
+def readable(text: str) -> str:
+    """The text with lone surrogates (from JSON escapes like "\\ud800") replaced: they cannot be
+    encoded as UTF-8, so the NLU and the database would fail on them."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def too_long(text: str) -> bool:
     return len(text) > MAX_MESSAGE_CHARS
 

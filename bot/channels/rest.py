@@ -33,6 +33,7 @@ from bot.channels.guard import (
     TOO_LONG_FALLBACK,
     TOO_LONG_RESPONSE,
     admit_from_tracker,
+    readable,
     shared_limits,
     too_long,
 )
@@ -49,7 +50,7 @@ def parse_body(body: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
     """(the request's JSON object, None) or (None, why it cannot be used)."""
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
         return None, 'The body must be JSON in UTF-8: {"sender": "...", "message": "..."}.'
     if not isinstance(data, dict):
         return None, 'The body must be a JSON object: {"sender": "...", "message": "..."}.'
@@ -91,7 +92,7 @@ class PrivateRestInput(InputChannel):
             if not shared_limits().allow(self.name(), sender_id):
                 answer = domain_text(SLOW_DOWN_RESPONSE) or SLOW_DOWN_FALLBACK
                 return response.json({"error": "rate_limited", "text": answer}, status=429, headers={"Retry-After": "30"})
-            text, masked = mask_cpr(text)
+            text, masked = mask_cpr(readable(text))
             collector = CollectingOutputChannel()
             agent = getattr(request.app.ctx, "agent", None)
             text = await admit_from_tracker(agent, sender_id, text)

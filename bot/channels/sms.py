@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 from bot.channels import registry
 from bot.channels.domain_texts import domain_text
 from bot.policies.crisis_policy import CRISIS_ANSWER
+from bot.sms.senders import is_phone_number
 from bot.sms.service import Outcome, SmsService
 from bot.sms.settings import SmsSettings
 from bot.sms.store import SmsStore
@@ -173,6 +174,9 @@ class SmsInput(InputChannel):
                 log.info("sms: signed webhook without an inbound message ignored")
                 return response.text(body, content_type=content_type)
 
+            if not is_phone_number(inbound.sender):  # nothing could be sent back to it
+                log.info("sms: signed webhook from something that is not a phone number refused")
+                return response.text("Bad Request: From must be a phone number", status=400)
             metadata = self.get_metadata(request)
 
             async def run_turn(sender: str, text: str) -> List[Dict[str, Any]]:

@@ -47,6 +47,7 @@ from bot.channels.guard import (
     TOO_LONG_FALLBACK,
     TOO_LONG_RESPONSE,
     admit_from_tracker,
+    readable,
     shared_limits,
     too_long,
 )
@@ -243,7 +244,7 @@ class WidgetInput(InputChannel):
             client_manager=socket_manager(),
         )
         self.sio = sio
-        widget = SocketBlueprint(sio, "/socket.io", "widget_webhook", __name__)
+        widget = WidgetBlueprint(sio, "/socket.io", "widget_webhook", __name__)
         # Read once here, not on every request (no file I/O on the event loop).
         script = self.widget_script()
         css = (WIDGET_DIR / "vejviser.css").read_text(encoding="utf-8")
@@ -268,7 +269,7 @@ class WidgetInput(InputChannel):
             return _asset(socket_client_js, "application/javascript")
 
         @sio.on("session_request")
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None, *_extra: Any) -> None:
             offered = data.get("session") if isinstance(data, dict) else None
             sender_id = self.keys.sender_id(offered)
             key = offered if sender_id else self.keys.issue()
@@ -289,7 +290,7 @@ class WidgetInput(InputChannel):
             await sio.emit("session_confirm", confirm, room=sid)
 
         @sio.on("user_uttered")
-        async def user_uttered(sid: Text, data: Any) -> Dict[str, Any]:
+        async def user_uttered(sid: Text, data: Any = None, *_extra: Any) -> Dict[str, Any]:
             """Answers the browser's acknowledgement callback: {"ok": true} once the
             message was answered (or was a repeat); the browser re-sends otherwise."""
             session = await sio.get_session(sid)
@@ -303,7 +304,7 @@ class WidgetInput(InputChannel):
             if too_long(data["message"]):
                 await output.send_text_message(sender_id, domain_text(TOO_LONG_RESPONSE) or TOO_LONG_FALLBACK)
                 return {"ok": True, "too_long": True}
-            text, masked = mask_cpr(data["message"].strip())
+            text, masked = mask_cpr(readable(data["message"]).strip())
             if not text:
                 return {"ok": False, "reason": "empty"}
             metadata: Dict[str, Any] = {}
@@ -320,7 +321,7 @@ class WidgetInput(InputChannel):
             display = data.get("display")
             # A title to show instead of a button's payload; never free text of its own.
             if text.startswith("/") and isinstance(display, str) and display.strip():
-                metadata["display"] = mask_cpr(display.strip()[:MAX_DISPLAY_CHARS])[0]
+                metadata["display"] = mask_cpr(readable(display).strip()[:MAX_DISPLAY_CHARS])[0]
             if masked:
                 await tell_cpr_removed(output, sender_id)
             # Another tab of the same conversation shows the message too.
@@ -353,6 +354,44 @@ class WidgetInput(InputChannel):
             tracker = await store.retrieve_full_tracker(sender_id)
             await self.sio.enter_room(sid, sender_id)
         return history_of(tracker.events) if tracker else []
+
+
+class MalformedPacketFilter(logging.Filter):
+    """engine.io catches a malformed packet from a client (broken JSON, unknown packet type),
+    keeps the connection going and logs it as an ERROR with a traceback. It is the client's
+    mistake, handled: logged as one warning line instead, so real errors stand out."""
+
+    # (socket.io's packet decoding runs inside engine.io's "message" handler: its errors end
+    # up in the last one; our own event handlers run in tasks of their own.)
+    CAUGHT_BY_ENGINEIO = ("post request handler error", "Unknown receive error", "message async handler error")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.getMessage() in self.CAUGHT_BY_ENGINEIO:
+            kind = record.exc_info[0].__name__ if record.exc_info[0] else "error"
+            record.msg, record.args = "socket.io: a malformed packet from a client was ignored (%s)", (kind,)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+logging.getLogger("engineio.server").addFilter(MalformedPacketFilter())
+
+
+class WidgetBlueprint(SocketBlueprint):
+    """Rasa's socket blueprint, plus: a request for a socket.io session that is already
+    closed (a tab that closed while a request was on its way) is answered 400, not 500.
+    engine.io raises KeyError for it, outside any route of ours."""
+
+    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        super().register(app, options)
+        default = app.error_handler.default
+
+        def closed_session(request: Request, exception: Exception) -> HTTPResponse:
+            if request.path.startswith("/socket.io") and "disconnected" in str(exception):
+                return response.text("Session is closed", status=400)
+            return default(request, exception)
+
+        app.error_handler.add(KeyError, closed_session)
 
 
 def socket_manager() -> Optional[Any]:

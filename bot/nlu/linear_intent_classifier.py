@@ -7,13 +7,15 @@ subclass takes `C` from the config and saves under a fixed file name.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
 
 MODEL_FILE = "linear_intent_classifier.skops"
 TRUSTED_TYPE_PREFIXES = ("sklearn.", "numpy.")
@@ -30,6 +32,18 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=float(self.config["C"]))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Like Rasa's, but a message without features (empty or only whitespace) gets no
+        intent (so the fallback answers) instead of crashing the turn."""
+        featured = [m for m in messages if has_features(m)]
+        if featured:
+            super().process(featured)
+        for message in messages:
+            if not has_features(message):
+                message.set("intent", {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+        return messages
 
     def persist(self) -> None:
         import skops.io as sio
@@ -58,3 +72,9 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
                 raise ValueError(f"{path} holds types that training never writes: {foreign}")
             component.clf = sio.load(path, trusted=untrusted)
         return component
+
+
+def has_features(message: Message) -> bool:
+    sparse = message.get_sparse_features(attribute=TEXT)[1]
+    dense = message.get_dense_features(attribute=TEXT)[1]
+    return (sparse is not None and sparse.features.shape[-1] > 0) or (dense is not None and dense.features.shape[-1] > 0)

@@ -28,6 +28,11 @@ def normalise_number(number: str) -> str:
     return digits
 
 
+def is_phone_number(number: str) -> bool:
+    """A number an answer can be sent to: E.164 after normalising, 6-15 digits."""
+    return bool(re.fullmatch(r"\+?\d{6,15}", normalise_number(number)))
+
+
 def sender_id(key: str, number: str) -> str:
     """"sms-" + the first 32 hex characters of HMAC-SHA256(key, E.164 number)."""
     digest = hmac.new(key.encode("utf-8"), normalise_number(number).encode("utf-8"), hashlib.sha256).hexdigest()
