@@ -47,6 +47,7 @@ import socketio
 
 from bot.sms.replies import Keyword, keyword
 from bot.sms.senders import normalise_number
+from tests.fake_twilio import inbound_form
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "vejviser.tar.gz"
@@ -1235,28 +1236,8 @@ def twilio_signature(token: str, url: str, params: Mapping[str, Sequence[str]]) 
 
 
 def inbound_fields(body: Union[str, bytes], sender: str, message_sid: str) -> Dict[str, Union[str, bytes]]:
-    """The form fields Twilio posts for an inbound SMS (blank ones included)."""
-    return {
-        "ToCountry": "DK",
-        "ToState": "",
-        "SmsMessageSid": message_sid,
-        "NumMedia": "0",
-        "ToCity": "",
-        "FromZip": "",
-        "SmsSid": message_sid,
-        "FromState": "",
-        "SmsStatus": "received",
-        "FromCity": "",
-        "Body": body,
-        "FromCountry": "DK",
-        "To": TO_NUMBER,
-        "ToZip": "",
-        "NumSegments": "1",
-        "MessageSid": message_sid,
-        "AccountSid": ACCOUNT_SID,
-        "From": sender,
-        "ApiVersion": "2010-04-01",
-    }
+    """The form fields Twilio posts for an inbound SMS (the tests' own form, to this stack's number)."""
+    return inbound_form(body, sender, TO_NUMBER, ACCOUNT_SID, message_sid)
 
 
 @dataclass

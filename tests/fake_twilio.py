@@ -7,7 +7,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from typing import Dict, Optional
+from typing import Any, Dict, Optional, Union
 
 from bot.sms.local_gateway import LocalGateway
 
@@ -19,8 +19,11 @@ def independent_signature(token: str, url: str, params: Dict[str, str]) -> str:
     return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
 
 
-def inbound_form(body: str, sender: str, to: str, account_sid: str, message_sid: Optional[str] = None) -> Dict[str, str]:
-    """The form fields Twilio posts for an inbound SMS (blank ones included)."""
+def inbound_form(
+    body: Union[str, bytes], sender: str, to: str, account_sid: str, message_sid: Optional[str] = None
+) -> Dict[str, Any]:
+    """The form fields Twilio posts for an inbound SMS (blank ones included). The body may be
+    bytes (the fuzzer sends invalid UTF-8)."""
     message_sid = message_sid or "SM" + uuid.uuid4().hex
     return {
         "ToCountry": "DK",
