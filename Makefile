@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run run-production production-secrets production-desk-admin services test validate shell bench bench-channels bench-load soak fuzz lint lock desk-admin
+.PHONY: help setup train run run-production production-secrets production-desk-admin services test validate shell bench bench-knowledge bench-channels bench-load soak fuzz lint lock desk-admin
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,9 +45,13 @@ test: validate train services ## Run every test: data checks, units, NLU gate, c
 	$(BIN)/python -m pytest
 	$(BIN)/rasa test core --stories tests/stories --e2e --fail-on-prediction-errors --out results/core --quiet
 
-bench: train ## Compare our NLU pipeline with Rasa's default pipeline; then channel latency and memory
+bench: train ## Compare our NLU pipeline with Rasa's default pipeline; knowledge answers; channel latency and memory
 	$(BIN)/python -m bench.nlu_bench
+	$(BIN)/python -m bench.knowledge_bench
 	$(BIN)/python -m bench.channels_bench
+
+bench-knowledge: train ## Only the knowledge held-out set: scores per topic, confusion picture (results/bench/)
+	$(BIN)/python -m bench.knowledge_bench
 
 bench-channels: train ## Only the channel benchmark: widget, REST and SMS latency, Rasa memory (~2 min)
 	$(BIN)/python -m bench.channels_bench

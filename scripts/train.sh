@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 MODEL=models/vejviser.tar.gz
 STAMP_FILE=models/.vejviser-model-stamp
 inputs_hash() {
-  find config.yml domain.yml requirements.lock data bot/nlu bot/policies scripts/build_spacy_model.py -type f \
+  find config.yml domain.yml requirements.lock data bot/nlu bot/policies bot/core/knowledge scripts/build_spacy_model.py -type f \
     \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) -print0 \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
 }

@@ -94,12 +94,12 @@ def test_two_stage_fallback_asks_mente_du_then_rephrase_then_hands_off(servers):
     user = new_user()
     servers.say(user, "hej")
     first = servers.say(user, UNCLEAR)
-    assert first[0]["text"].startswith("Jeg er ikke helt sikker")
+    assert first[0]["text"] == "Det ved jeg ikke sikkert. Mente du en af dem her?"
     guesses = [b["payload"] for b in first[0]["buttons"][:-1]]
     assert guesses and all(p.startswith("/ask_") for p in guesses)
     assert first[0]["buttons"][-1] == {"title": "Ingen af dem", "payload": "/out_of_scope"}
-    assert texts(servers.say(user, "/out_of_scope"))[0].startswith("Undskyld, det forstod jeg ikke")
-    assert texts(servers.say(user, UNCLEAR))[0].startswith("Jeg er ikke helt sikker")
+    assert texts(servers.say(user, "/out_of_scope"))[0].startswith("Det ved jeg ikke sikkert. Prøv at skrive")
+    assert texts(servers.say(user, UNCLEAR))[0] == "Det ved jeg ikke sikkert. Mente du en af dem her?"
     gave_up = texts(servers.say(user, "/out_of_scope"))
     assert gave_up[0] == "Jeg forstår dig desværre ikke. Jeg giver dig videre til en medarbejder."
     # Then the hand-off itself: live or a message, depending on the time of day.
@@ -124,3 +124,4 @@ def test_crisis_answer_does_not_need_the_action_server(servers):
         replies = texts(servers.say(user, "jeg vil ikke leve mere"))
         assert replies[0].startswith("Det lyder rigtig svært"), user
         assert any("112" in t for t in replies)
+

@@ -22,6 +22,7 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class MunicipalityProfile:
+    profile_id: str
     municipality_name: str
     unit_name: str
     contact_name: str
@@ -46,6 +47,7 @@ class MunicipalityProfile:
             hours = data.get("opening_hours") or {}
             privacy = data.get("privacy") or {}
             profile = cls(
+                profile_id=str(data["id"]),
                 municipality_name=str(data["municipality_name"]),
                 unit_name=str(data["unit_name"]),
                 contact_name=str(contact["name"]),

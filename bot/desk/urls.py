@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from bot.desk.cases import views
+from bot.desk.cases import knowledge, views
 
 urlpatterns = [
     path("health", views.health, name="health"),
@@ -23,5 +23,6 @@ urlpatterns = [
     path("cases/<int:case_id>/note", views.add_note, name="note"),
     path("cases/<int:case_id>/close", views.close, name="close"),
     path("cases/<int:case_id>/delete", views.delete, name="delete"),
+    path("knowledge/", knowledge.knowledge, name="knowledge"),
     path("audit/", views.audit_log, name="audit"),
 ]

@@ -1,0 +1,95 @@
+"""Answers the question asked: a knowledge-base entry, "Mente du ...?", or the topic's answer.
+
+The NLU component (bot/nlu/knowledge_retriever.py) ranks the entries for the message and
+ships the thresholds it was tuned with; this action passes over entries that do not apply
+here (another municipality, a service this one does not run, another age), then decides
+with bot.core.knowledge.choose. A button from "Mente du ...?" names its entry directly.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Text
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common.profile import MunicipalityProfile, current_profile
+from bot.core.knowledge import KNOWLEDGE_DIR, AnswerContext, Entry, load_entries, offer_button, render, source_link
+from bot.core.knowledge.choice import ANSWER, CLARIFY, ENTRY_ENTITY, outcome_for
+
+TOPIC_ANSWERS_FILE = Path(__file__).parent / "content" / "topic_answers.yml"
+KNOWLEDGE_DIR_ENV = "VEJVISER_KNOWLEDGE_DIR"
+
+
+@lru_cache(maxsize=1)
+def knowledge_entries() -> Dict[str, Entry]:
+    directory = Path(os.environ.get(KNOWLEDGE_DIR_ENV) or KNOWLEDGE_DIR)
+    return {entry.id: entry for entry in load_entries(directory)}
+
+
+@lru_cache(maxsize=1)
+def topic_answers() -> Mapping[str, List[str]]:
+    with TOPIC_ANSWERS_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["topics"]
+
+
+def answer_context(profile: MunicipalityProfile, tracker: Tracker) -> AnswerContext:
+    values = {**profile.slot_values(), "age_min": str(profile.age_min), "age_max": str(profile.age_max)}
+    age = tracker.get_slot("age")
+    try:
+        age = int(float(age)) if age is not None else None
+    except (TypeError, ValueError):
+        age = None
+    return AnswerContext(profile.profile_id, profile.services, {k: str(v) for k, v in values.items()}, age)
+
+
+class ActionAnswerQuestion(Action):
+    def __init__(
+        self,
+        profile: Callable[[], MunicipalityProfile] = current_profile,
+        entries: Callable[[], Dict[str, Entry]] = knowledge_entries,
+    ) -> None:
+        self._profile = profile
+        self._entries = entries
+
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        message = tracker.latest_message or {}
+        entries = self._entries()
+        context = answer_context(self._profile(), tracker)
+
+        def applies(entry_id: str) -> bool:
+            entry = entries.get(entry_id)
+            return entry is not None and entry.applies(context)
+
+        outcome = outcome_for(message, applies, frozenset(topic_answers()))
+        if outcome.kind == ANSWER:
+            self._answer(dispatcher, entries[outcome.entries[0]], context)
+        elif outcome.kind == CLARIFY:
+            buttons = [entry_button(entries[entry_id]) for entry_id in outcome.entries]
+            buttons.append({"title": "Ingen af dem", "payload": "/out_of_scope"})
+            dispatcher.utter_message(response="utter_knowledge_clarify", buttons=buttons)
+        else:
+            for response in topic_answers().get(outcome.topic, ["utter_knowledge_unknown"]):
+                dispatcher.utter_message(response=response)
+        return []
+
+    @staticmethod
+    def _answer(dispatcher: CollectingDispatcher, entry: Entry, context: AnswerContext) -> None:
+        for bubble in render(entry, context):
+            dispatcher.utter_message(text=bubble)
+        button = offer_button(entry)
+        dispatcher.utter_message(
+            response="utter_knowledge_source", source=source_link(entry, context), buttons=[button] if button else []
+        )
+
+
+def entry_button(entry: Entry) -> Dict[str, str]:
+    return {"title": entry.title, "payload": f'/{entry.topic}{{"{ENTRY_ENTITY}": "{entry.id}"}}'}
