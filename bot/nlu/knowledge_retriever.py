@@ -44,6 +44,7 @@ from bot.core.knowledge.choice import tune_thresholds
 from bot.core.knowledge.entries import TOPICS
 from bot.nlu.folding import fold_text
 from bot.nlu.knowledge_model import NO_ENTRY, Calibration, KnowledgeModel, TrainingSet, calibrate
+from bot.nlu.trusted_skops import load_trusted
 
 logger = logging.getLogger(__name__)
 
@@ -174,22 +175,9 @@ class KnowledgeRetriever(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> KnowledgeRetriever:
-        import skops.io as sio
-
-        try:
-            with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                untrusted = sio.get_untrusted_types(file=path)
-                foreign = [t for t in untrusted if not t.startswith(TRUSTED_TYPE_PREFIXES)]
-                if foreign:
-                    raise ValueError(f"{path} holds types that training never writes: {foreign}")
-                parts = sio.load(path, trusted=untrusted)
-                meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-        except ValueError:
-            raise
-        except Exception:  # noqa: BLE001 - a model trained without this component: rank nothing
-            logger.warning("knowledge retriever: no trained model found; knowledge answers are off")
-            return cls(config, model_storage, resource)
+        with model_storage.read_from(resource) as directory:
+            parts = load_trusted(directory / MODEL_FILE, TRUSTED_TYPE_PREFIXES)
+            meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         model = KnowledgeModel(float(meta["C"]), Calibration(**meta["calibration"]))
         model.entry_model, model.topic_model, model.entry_topics = parts["entry"], parts["topic"], meta["topics"]
         return cls(config, model_storage, resource, model, Thresholds.from_dict(meta["thresholds"]))

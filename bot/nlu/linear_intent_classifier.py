@@ -17,6 +17,8 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.trusted_skops import load_trusted
+
 MODEL_FILE = "linear_intent_classifier.skops"
 TRUSTED_TYPE_PREFIXES = ("sklearn.", "numpy.")
 
@@ -60,17 +62,9 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LinearIntentClassifier:
-        import skops.io as sio
-
         component = cls(config, execution_context.node_name, model_storage, resource)
         with model_storage.read_from(resource) as model_dir:
-            path = model_dir / MODEL_FILE
-            # Only the types our own training writes (sklearn and numpy) are trusted.
-            untrusted = sio.get_untrusted_types(file=path)
-            foreign = [t for t in untrusted if not t.startswith(TRUSTED_TYPE_PREFIXES)]
-            if foreign:
-                raise ValueError(f"{path} holds types that training never writes: {foreign}")
-            component.clf = sio.load(path, trusted=untrusted)
+            component.clf = load_trusted(model_dir / MODEL_FILE, TRUSTED_TYPE_PREFIXES)
         return component
 
 

@@ -151,14 +151,21 @@ class Entry:
     def all_answers(self) -> List[Tuple[str, ...]]:
         return [self.answer] + [alternative.answer for alternative in self.alternatives]
 
+    def staleness(self, today: dt.date) -> Tuple[Optional[int], Optional[int]]:
+        """(days since checked, if over the limit; the amounts' year, if past): the one rule
+        that both the English reasons here and the desk's Danish ones are worded from."""
+        age_days = (today - self.checked).days
+        past_year = self.holds_for if self.holds_for is not None and self.holds_for < today.year else None
+        return (age_days if age_days > STALE_AFTER_DAYS else None), past_year
+
     def stale_reasons(self, today: dt.date) -> List[str]:
         """Why staff should check this entry again (empty when it is current)."""
+        age_days, past_year = self.staleness(today)
         reasons = []
-        age_days = (today - self.checked).days
-        if age_days > STALE_AFTER_DAYS:
+        if age_days is not None:
             reasons.append(f"checked {age_days} days ago (more than {STALE_AFTER_DAYS})")
-        if self.holds_for is not None and self.holds_for < today.year:
-            reasons.append(f"its amounts hold for {self.holds_for}")
+        if past_year is not None:
+            reasons.append(f"its amounts hold for {past_year}")
         return reasons
 
 

@@ -68,15 +68,13 @@ def read_entries(directory: Path) -> Tuple[Entry, ...]:
 
 def stale_reasons(entry: Entry, today: dt.date) -> List[str]:
     """Entry.stale_reasons in Danish: why staff should read the entry against its source again."""
-    if not entry.stale_reasons(today):
-        return []
+    age_days, past_year = entry.staleness(today)
     reasons = []
-    age_days = (today - entry.checked).days
-    if age_days > STALE_AFTER_DAYS:
+    if age_days is not None:
         reasons.append(f"tjekket for {age_days} dage siden (mere end {STALE_AFTER_DAYS})")
-    if entry.holds_for is not None and entry.holds_for < today.year:
-        reasons.append(f"beløbene gælder for {entry.holds_for}")
-    return reasons or entry.stale_reasons(today)
+    if past_year is not None:
+        reasons.append(f"beløbene gælder for {past_year}")
+    return reasons
 
 
 def source_label(entry: Entry) -> str:
