@@ -38,7 +38,7 @@ def _linear(c: float):
     from sklearn.pipeline import Pipeline
     from sklearn.svm import LinearSVC
 
-    return Pipeline([("features", _features()), ("classifier", LinearSVC(C=c))])
+    return Pipeline([("features", _features()), ("classifier", LinearSVC(C=c, random_state=0))])
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
