@@ -181,7 +181,7 @@ def test_stop_confirms_once_then_silence_until_start(sms):
 
     started = sms.say(number, "start")
     assert started == ["Nu kan du skrive til mig igen. Skriv dit spørgsmål, så svarer jeg."]
-    assert "https://www.su.dk" in sms.say_all(number, "hvad er su")
+    assert "Læs mere: https://su.dk" in sms.say_all(number, "hvad er su")
 
 
 def test_help_gets_the_help_text_without_rasa(sms):

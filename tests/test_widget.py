@@ -316,7 +316,7 @@ def test_a_dropped_connection_loses_and_repeats_nothing(page):
     page.keyboard.press("Enter")
     page.context.set_offline(False)
     expect(page.locator(".connection")).to_be_hidden(timeout=60000)
-    answer = page.locator(".msg.bot", has_text="FGU er en uddannelse")
+    answer = page.locator(".msg.bot", has_text="FGU betyder forberedende grunduddannelse")
     expect(answer).to_have_count(1, timeout=30000)
     page.wait_for_timeout(3000)  # time for a wrong second delivery to show
     expect(answer).to_have_count(1)
