@@ -23,19 +23,19 @@ run: train ## Start the assistant: Rasa (5005: REST, widget, SMS), actions, book
 	@scripts/run.sh
 
 run-production: train services ## Production profile on one machine: PostgreSQL, Redis, nginx (:8000), 2 Rasa, 2 action servers, desk
-	$(BIN)/python -m bot.production run
+	$(BIN)/python -m bot.launch.production run
 
 production-secrets: setup ## Write random secrets for run-production to var/production.env (once; mode 600)
-	$(BIN)/python -m bot.production secrets
+	$(BIN)/python -m bot.launch.production secrets
 
 production-desk-admin: setup ## Staff desk account in the running production profile: make production-desk-admin NAME=anna [ROLE=advisor]
-	$(BIN)/python -m bot.production desk-admin --name "$${NAME:-admin}" --role "$${ROLE:-admin}"
+	$(BIN)/python -m bot.launch.production desk-admin --name "$${NAME:-admin}" --role "$${ROLE:-admin}"
 
 services: ## Install Debian's postgresql, redis-server and nginx-light when missing (production profile and its tests)
 	@scripts/ensure_services.sh
 
 desk-admin: setup ## Create a staff desk account (asks for its password): make desk-admin NAME=anna [ROLE=advisor]
-	@source scripts/local_env.sh && $(BIN)/python -m bot.desk create-user --username "$${NAME:-admin}" --role "$${ROLE:-admin}"
+	@source scripts/local_env.sh && $(BIN)/python -m bot.services.desk create-user --username "$${NAME:-admin}" --role "$${ROLE:-admin}"
 
 validate: setup ## Check training data and domain (fails on any warning)
 	$(BIN)/python scripts/validate.py

@@ -19,7 +19,9 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.clients.booking import (
+from actions.intake import INTAKE_SLOTS, PARENT_NOTE_BELOW_AGE, parse_age
+from actions.time_steps import OTHER_TIME, TimeSteps
+from bot.core.booking.client import (
     Booking,
     BookingClient,
     BookingError,
@@ -29,12 +31,10 @@ from actions.clients.booking import (
     BookingUnavailable,
     SlotTaken,
 )
-from actions.common.booking_text import button_text, channel_label, labels, when_text
-from actions.common.outbox import CANCELLATION, CONTACT_REQUEST, Outbox
-from actions.common.profile import MunicipalityProfile, current_profile
-from actions.common.time_steps import OTHER_TIME, TimeSteps
-from actions.intake import INTAKE_SLOTS, PARENT_NOTE_BELOW_AGE, parse_age
-from bot.intake_terms import NEEDS_EMAIL, NEEDS_PHONE
+from bot.core.booking.outbox import CANCELLATION, CONTACT_REQUEST, Outbox
+from bot.core.booking_text import button_text, channel_label, labels, when_text
+from bot.core.intake_terms import NEEDS_EMAIL, NEEDS_PHONE
+from bot.core.profile import MunicipalityProfile, current_profile
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,13 @@
 and after a crisis answer.
 
 During opening hours a person takes over in this same chat: the bot says so and how long
-it may take, and goes quiet (bot.policies.handoff_policy) until staff hand the conversation
+it may take, and goes quiet (bot.rasa.policies.handoff_policy) until staff hand the conversation
 back or the user says "tilbage"/"stop". Outside opening hours the user may book a talk or
 leave a message (handoff_message_form) and is told when someone answers; after a crisis
 outside hours the case is marked urgent without more questions.
 
 Each hand-off is written to the slot `handoff_request`, which the staff desk reads from the
-tracker store (bot/desk; the fields are listed in `handoff_request`)."""
+tracker store (bot/services/desk; the fields are listed in `handoff_request`)."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common.booking_text import when_text
-from actions.common.profile import MunicipalityProfile, current_profile
-from bot.contact_details import find_email, find_phone
+from bot.core.booking_text import when_text
+from bot.core.contact_details import find_email, find_phone
+from bot.core.profile import MunicipalityProfile, current_profile
 
 REASONS = ("asked_for_person", "not_understood", "crisis", "caseworker_only")
 LIVE, MESSAGE, NOTED = "live", "message", "noted"
@@ -231,7 +231,7 @@ class ActionEndHandoff(Action):
 
 class ActionEraseMyData(Action):
     """ "Slet mine data", confirmed: says it is done; saving this turn then deletes the whole
-    conversation, the SMS number and the bookings' personal fields (bot/tracker_store.py)."""
+    conversation, the SMS number and the bookings' personal fields (bot/rasa/stores/tracker_store.py)."""
 
     def name(self) -> Text:
         return "action_erase_my_data"

@@ -12,13 +12,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common.time_steps import TimeSteps
-from bot.contact_details import find_email, find_phone
-from bot.dates import TimeWish
-from bot.intake_terms import CHANNELS, INTAKE_TOPICS, NEEDS_EMAIL, NEEDS_PHONE
-from bot.nlu.folding import fold_text
+from actions.time_steps import TimeSteps
+from bot.core.contact_details import find_email, find_phone
+from bot.core.dates import TimeWish
+from bot.core.folding import fold_text
+from bot.core.intake_terms import CHANNELS, INTAKE_TOPICS, NEEDS_EMAIL, NEEDS_PHONE
 
-# Folded words (see bot.nlu.folding) that name a topic when the user types instead of tapping.
+# Folded words (see bot.core.folding) that name a topic when the user types instead of tapping.
 TOPIC_WORDS = {
     "penge": {"penge", "su", "gaeld", "kontanthjaelp", "uddannelseshjaelp", "oekonomi", "money"},
     "uddannelse": {"uddannelse", "skole", "gymnasium", "fgu", "hf", "eud", "eux", "education"},

@@ -1,6 +1,6 @@
 """Answers the question asked: a knowledge-base entry, "Mente du ...?", or the topic's answer.
 
-The NLU component (bot/nlu/knowledge_retriever.py) ranks the entries for the message and
+The NLU component (bot/rasa/nlu/knowledge_retriever.py) ranks the entries for the message and
 ships the thresholds it was tuned with; this action passes over entries that do not apply
 here (another municipality, a service this one does not run, another age), then decides
 with bot.core.knowledge.choose. A button from "Mente du ...?" names its entry directly.
@@ -18,9 +18,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.profile import MunicipalityProfile, current_profile
 from bot.core.knowledge import KNOWLEDGE_DIR, AnswerContext, Entry, load_entries, offer_button, render, source_link
 from bot.core.knowledge.choice import ANSWER, CLARIFY, ENTRY_ENTITY, outcome_for
+from bot.core.profile import MunicipalityProfile, current_profile
 
 TOPIC_ANSWERS_FILE = Path(__file__).parent / "content" / "topic_answers.yml"
 KNOWLEDGE_DIR_ENV = "VEJVISER_KNOWLEDGE_DIR"

@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.profile import MunicipalityProfile, current_profile
+from bot.core.profile import MunicipalityProfile, current_profile
 
 HANDOFF_SLOTS = ("handoff_active", "handoff_mode", "handoff_request")
 

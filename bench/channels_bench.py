@@ -1,6 +1,6 @@
 """`make bench-channels`: how fast the channels answer, and what the Rasa server costs in
 memory, measured against the real services (Rasa, action server, booking service) on
-this machine, the way tests/running_services.py starts them.
+this machine, the way tests/harness/services.py starts them.
 
 Prints, per channel, the time from sending a message until its whole answer is out: the
 widget's acknowledgement (sent after the turn), the REST reply, or the SMS webhook's
@@ -21,9 +21,9 @@ from typing import Callable, List
 
 import requests
 
-from tests.fake_twilio import FakeTwilio, inbound_form, independent_signature
-from tests.running_services import Assistant
-from tests.test_widget import WidgetClient
+from tests.harness.fake_twilio import FakeTwilio, inbound_form, independent_signature
+from tests.harness.services import Assistant
+from tests.harness.widget_client import WidgetClient
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "vejviser.tar.gz"

@@ -45,9 +45,9 @@ from urllib.parse import parse_qs, quote, urlencode
 import requests
 import socketio
 
-from bot.sms.replies import Keyword, keyword
-from bot.sms.senders import normalise_number
-from tests.fake_twilio import inbound_form
+from bot.rasa.channels.sms.replies import Keyword, keyword
+from bot.rasa.channels.sms.senders import normalise_number
+from tests.harness.fake_twilio import inbound_form
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "vejviser.tar.gz"
@@ -1517,12 +1517,12 @@ def sms_env(tmp: Path, gateway_url: str, token: str) -> Dict[str, str]:
 
 @contextmanager
 def dev_target(tmp: Path) -> Iterator[Target]:
-    """tests.running_services.Assistant (one Rasa process, the same channel code) with the
+    """tests.harness.services.Assistant (one Rasa process, the same channel code) with the
     SMS channel against a local gateway stand-in, and a profile with no staff on duty (so a
     hand-off asks questions instead of the bot going quiet)."""
-    from tests.fake_twilio import FakeTwilio
-    from tests.handoff_support import never_staffed
-    from tests.running_services import Assistant
+    from tests.harness.fake_twilio import FakeTwilio
+    from tests.harness.handoff import never_staffed
+    from tests.harness.services import Assistant
 
     gateway = FakeTwilio()
     token = secrets.token_urlsafe(24)
@@ -1552,11 +1552,11 @@ def dev_target(tmp: Path) -> Iterator[Target]:
 
 @contextmanager
 def production_target(tmp: Path, keep: bool = False) -> Iterator[Target]:
-    """bot.production.stack.ProductionStack (nginx in front of two Rasa processes) with
+    """bot.launch.production.stack.ProductionStack (nginx in front of two Rasa processes) with
     throw-away secrets, the local SMS gateway stand-in and a profile with no staff on duty,
-    started as the production tests start it (tests/production_support.py)."""
-    from tests.handoff_support import never_staffed
-    from tests.production_support import start_stack
+    started as the production tests start it (tests/harness/production.py)."""
+    from tests.harness.handoff import never_staffed
+    from tests.harness.production import start_stack
 
     # Not under pytest's tmp_path: as root PostgreSQL runs as `postgres`, which must enter it.
     base = Path(tempfile.mkdtemp(prefix="vejviser-fuzz-stack-"))

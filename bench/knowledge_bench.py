@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from actions.common.profile import current_profile
 from actions.knowledge import answer_context
 from bot.core.knowledge import load_entries
+from bot.core.profile import current_profile
 from bot.quality.knowledge_eval import load_questions, score_model, write_confusion_picture
 
 ROOT = Path(__file__).resolve().parents[1]

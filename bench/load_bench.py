@@ -929,7 +929,7 @@ def started_target(args: argparse.Namespace) -> Iterator[Target]:
     try:
         if args.target == "production":
             try:
-                from bot.production.stack import ProductionStack
+                from bot.launch.production.stack import ProductionStack
             except ImportError as exc:
                 raise SystemExit(f"no production stack ({exc}); try --target dev") from exc
 
@@ -948,7 +948,7 @@ def started_target(args: argparse.Namespace) -> Iterator[Target]:
             finally:
                 stack.stop()
         else:
-            from tests.running_services import Assistant
+            from tests.harness.services import Assistant
 
             assistant = Assistant(base_dir, MODEL)
             try:

@@ -11,7 +11,7 @@ export BOOKING_URL="${BOOKING_URL:-http://127.0.0.1:$BOOKING_PORT}"
 DEMO_PORT="${DEMO_PORT:-8080}"
 export BOOKING_API_TOKEN="${BOOKING_API_TOKEN:-$(random_secret)}"
 # SMS: without a real gateway configured, answers go to a local stand-in for Twilio's
-# API (bot/sms/local_gateway.py); see what was sent at http://127.0.0.1:$SMS_GATEWAY_PORT/messages
+# API (bot/services/sms_gateway/server.py); see what was sent at http://127.0.0.1:$SMS_GATEWAY_PORT/messages
 SMS_GATEWAY_PORT="${SMS_GATEWAY_PORT:-5057}"
 if [ -z "${TWILIO_API_URL:-}" ]; then
   export TWILIO_API_URL="http://127.0.0.1:$SMS_GATEWAY_PORT" LOCAL_SMS_GATEWAY=1
@@ -24,10 +24,10 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-.venv/bin/python -m bot.booking_service serve --host 127.0.0.1 --port "$BOOKING_PORT" >>logs/booking.log 2>&1 &
+.venv/bin/python -m bot.services.booking serve --host 127.0.0.1 --port "$BOOKING_PORT" >>logs/booking.log 2>&1 &
 pids+=($!)
 echo "run: booking service on $BOOKING_URL (API docs: $BOOKING_URL/docs, log: logs/booking.log)"
-.venv/bin/python -m actions.outbox_relay >>logs/outbox.log 2>&1 &
+.venv/bin/python -m bot.services.outbox_relay >>logs/outbox.log 2>&1 &
 pids+=($!)
 
 # Only Rasa on this machine may call the action server.
@@ -41,18 +41,18 @@ if [ "${1:-}" = "shell" ]; then
 fi
 
 if [ -n "${LOCAL_SMS_GATEWAY:-}" ]; then
-  .venv/bin/python -m bot.sms.local_gateway --port "$SMS_GATEWAY_PORT" >>logs/sms-gateway.log 2>&1 &
+  .venv/bin/python -m bot.services.sms_gateway --port "$SMS_GATEWAY_PORT" >>logs/sms-gateway.log 2>&1 &
   pids+=($!)
   echo "run: local SMS gateway on $TWILIO_API_URL (sent SMS: $TWILIO_API_URL/messages; scripts/sms.sh sends one)"
 fi
-.venv/bin/python -m bot.demo_site --port "$DEMO_PORT" --assistant-url "http://127.0.0.1:$RASA_PORT" >>logs/demo.log 2>&1 &
+.venv/bin/python -m bot.services.demo_site --port "$DEMO_PORT" --assistant-url "http://127.0.0.1:$RASA_PORT" >>logs/demo.log 2>&1 &
 pids+=($!)
 
 # Migrate once before the desk's server and worker start (both would race on a new database).
-.venv/bin/python -m bot.desk manage migrate --no-input >>logs/desk.log 2>&1
-.venv/bin/python -m bot.desk serve --host 127.0.0.1 --port "$DESK_PORT" >>logs/desk.log 2>&1 &
+.venv/bin/python -m bot.services.desk manage migrate --no-input >>logs/desk.log 2>&1
+.venv/bin/python -m bot.services.desk serve --host 127.0.0.1 --port "$DESK_PORT" >>logs/desk.log 2>&1 &
 pids+=($!)
-.venv/bin/python -m bot.desk worker >>logs/desk-worker.log 2>&1 &
+.venv/bin/python -m bot.services.desk worker >>logs/desk-worker.log 2>&1 &
 pids+=($!)
 echo "run: staff desk on http://127.0.0.1:$DESK_PORT/ (first account: make desk-admin; log: logs/desk.log)"
 

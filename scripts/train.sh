@@ -7,9 +7,8 @@ cd "$(dirname "$0")/.."
 MODEL=models/vejviser.tar.gz
 STAMP_FILE=models/.vejviser-model-stamp
 inputs_hash() {
-  find config.yml domain.yml requirements.lock data bot/nlu bot/policies bot/core/knowledge scripts/build_spacy_model.py -type f \
-    \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.txt' \) -print0 \
-    | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
+  # The files come from config.yml's own component paths (scripts/model_inputs.py).
+  .venv/bin/python scripts/model_inputs.py | tr '\n' '\0' | xargs -0 sha256sum | sha256sum | cut -c1-16
 }
 want="$(inputs_hash)"
 if [ -f "$MODEL" ] && [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$want" ]; then

@@ -61,11 +61,11 @@ def trained_model() -> Path:
 
 @pytest.fixture(scope="session")
 def production_stack(trained_model):
-    """The production profile (tests/production_support.py), started once for the session's
+    """The production profile (tests/harness/production.py), started once for the session's
     production, fuzz and load tests: PostgreSQL, Redis, nginx, two Rasa processes, two action
     servers, booking service and desk."""
-    from tests.postgres_support import cluster_dir
-    from tests.production_support import start_stack
+    from tests.harness.postgres import cluster_dir
+    from tests.harness.production import start_stack
 
     with cluster_dir() as base:
         stack = start_stack(base / "stack", trained_model)

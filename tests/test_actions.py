@@ -8,13 +8,13 @@ import yaml
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 
 from actions.booking import ActionIntakeDone, ValidateChangeForm, find_code
-from actions.clients.booking import Booking, BookingUnavailable, SlotTaken
-from actions.common.outbox import Outbox
-from actions.common.profile import MunicipalityProfile, ProfileError, load_profile
 from actions.fallback import ActionDefaultAskAffirmation, guess_buttons, topic_labels
 from actions.intake import ActionGoBack, ValidateIntakeForm, parse_age, parse_channel, parse_first_name
 from actions.session import ActionSessionStart
-from bot.intake_terms import CHANNELS, INTAKE_TOPICS
+from bot.core.booking.client import Booking, BookingUnavailable, SlotTaken
+from bot.core.booking.outbox import Outbox
+from bot.core.intake_terms import CHANNELS, INTAKE_TOPICS
+from bot.core.profile import MunicipalityProfile, ProfileError, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 AALBORG = load_profile(ROOT / "profiles" / "aalborg.yml")

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from actions.clients.booking import (
+from bot.core.booking.client import (
     BookingClient,
     BookingNotFound,
     BookingRejected,
@@ -17,9 +17,9 @@ from actions.clients.booking import (
     SlotQuery,
     SlotTaken,
 )
-from actions.common.outbox import CANCELLATION, CONTACT_REQUEST, Outbox, deliver_due
-from tests.running_services import BookingService, free_port
-from tests.test_booking_service import HOURS, next_open_day
+from bot.core.booking.outbox import CANCELLATION, CONTACT_REQUEST, Outbox, deliver_due
+from tests.harness.calendar import HOURS, next_open_day
+from tests.harness.services import BookingService, free_port
 
 pytestmark = pytest.mark.servers
 REQUEST = BookingRequest(

@@ -1,5 +1,5 @@
 """Booking, moving and cancelling a talk in real REST conversations: Rasa, the action
-server, the outbox relay and the booking service all run (tests/running_services.py)."""
+server, the outbox relay and the booking service all run (tests/harness/services.py)."""
 
 import re
 import sqlite3
@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import pytest
 
-from tests.running_services import Assistant, texts
+from tests.harness.services import Assistant, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 CODE = re.compile(r"Din kode er ([A-Z0-9]{6})")

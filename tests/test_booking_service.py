@@ -2,20 +2,19 @@
 migrated by Alembic) started on a free port."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
-import yaml
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
-from bot.booking_service.db import alembic_config
-from bot.dates import OpeningHours, danish_public_holidays
-from tests.running_services import ROOT, BookingService
+from bot.core.dates import danish_public_holidays
+from bot.services.booking.db import alembic_config
+from tests.harness.calendar import HOURS, next_open_day
+from tests.harness.services import BookingService
 
 pytestmark = pytest.mark.servers
-HOURS = OpeningHours.from_profile(yaml.safe_load((ROOT / "profiles" / "aalborg.yml").read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="module")
@@ -218,8 +217,3 @@ def test_migrations_go_up_and_down(tmp_path):
     assert set(inspect(create_engine(url)).get_table_names()) == {"alembic_version"}
 
 
-def next_open_day(after_days: int) -> date:
-    day = datetime.now(HOURS.tz).date() + timedelta(days=after_days)
-    while HOURS.closed_reason(day):
-        day += timedelta(days=1)
-    return day

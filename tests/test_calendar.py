@@ -1,4 +1,4 @@
-"""Danish public holidays and the unit's opening hours (bot.dates)."""
+"""Danish public holidays and the unit's opening hours (bot.core.dates)."""
 
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.dates import OpeningHours, danish_public_holidays, holiday_name
+from bot.core.dates import OpeningHours, danish_public_holidays, holiday_name
 
 CPH = ZoneInfo("Europe/Copenhagen")
 PROFILE = yaml.safe_load((Path(__file__).resolve().parents[1] / "profiles" / "aalborg.yml").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""The checks every channel makes before Rasa (bot/channels/guard.py, bot/channels/rest.py):
+"""The checks every channel makes before Rasa (bot/rasa/channels/guard.py, bot/rasa/channels/rest.py):
 slash syntax only for offered buttons, message length, per-sender rate, REST bodies."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import time
 import pytest
 from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 
-from bot.channels.guard import SharedLimits, admit, offered_payloads, readable, too_long, without_intent_syntax
-from bot.channels.rest import parse_body
-from bot.sms.senders import is_phone_number
+from bot.rasa.channels.guard import SharedLimits, admit, offered_payloads, readable, too_long, without_intent_syntax
+from bot.rasa.channels.rest import parse_body
+from bot.rasa.channels.sms.senders import is_phone_number
 
 
 def test_only_offered_buttons_pass_as_commands():

@@ -1,12 +1,12 @@
 """CPR masking against a gold set written blind (tests/privacy/cpr_gold.yml: the author
-saw only the definition, not bot/privacy.py): every CPR-shaped number is masked (recall
+saw only the definition, not bot/core/privacy.py): every CPR-shaped number is masked (recall
 1.0) and hardly anything else is."""
 
 from pathlib import Path
 
 import yaml
 
-from bot.privacy import mask_cpr
+from bot.core.privacy import mask_cpr
 
 GOLD = yaml.safe_load((Path(__file__).parent / "privacy" / "cpr_gold.yml").read_text(encoding="utf-8"))["messages"]
 MAX_FALSE_HIT_RATE = 0.02

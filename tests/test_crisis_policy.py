@@ -5,7 +5,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.policies.crisis_policy import actions_since_last_user_message, next_crisis_action
+from bot.rasa.policies.crisis_policy import actions_since_last_user_message, next_crisis_action
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.dates import OpeningHours, TimeProblem, TimeWish, normalise, parse_time_wish
+from bot.core.dates import OpeningHours, TimeProblem, TimeWish, normalise, parse_time_wish
 
 CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=CPH)  # a Tuesday

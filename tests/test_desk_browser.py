@@ -1,4 +1,4 @@
-"""The served desk (`python -m bot.desk serve` in a subprocess, tests/desk_support.Desk)
+"""The served desk (`python -m bot.services.desk serve` in a subprocess, tests/desk_support.Desk)
 in Debian's Chromium driven by Playwright: a failed login, a login, a case from a seeded
 tracker store with a script payload shown as text, closing the case."""
 
@@ -10,7 +10,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.desk_support import PASSWORD, Desk, FakeServices, desk_env, handoff, slot, user, write_conversation
+from tests.harness.desk import PASSWORD, Desk, FakeServices, desk_env, handoff, slot, user, write_conversation
 
 pytestmark = pytest.mark.servers
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -10,14 +10,14 @@ import re
 import pytest
 import yaml
 
-from tests.desk_support import desk, desk_services, make_user, start_desk_django
+from tests.harness.desk import desk, desk_services, make_user, start_desk_django
 
 start_desk_django()  # before the desk's views are imported
 
 from django.test import Client  # noqa: E402
 
 from bot.core.knowledge import load_entries  # noqa: E402
-from bot.desk.cases.knowledge import KNOWLEDGE_DIR_ENV, knowledge_dir  # noqa: E402
+from bot.services.desk.cases.knowledge import KNOWLEDGE_DIR_ENV, knowledge_dir  # noqa: E402
 
 __all__ = ["desk", "desk_services"]  # fixtures
 

@@ -7,7 +7,7 @@ import sqlite3
 import time
 from datetime import timedelta
 
-from tests.desk_support import (
+from tests.harness.desk import (
     DAY,
     bot,
     desk,
@@ -24,11 +24,11 @@ start_desk_django()  # before the desk's models are imported
 
 from django.utils import timezone  # noqa: E402
 
-from bot.conversations import ConversationStore  # noqa: E402
-from bot.desk.cases.models import CLOSED, OPEN, AuditEntry, Case, Note  # noqa: E402
-from bot.desk.cases.retention import purge  # noqa: E402
-from bot.desk.cases.sync import sync_cases  # noqa: E402
-from bot.sms.store import SmsStore  # noqa: E402
+from bot.core.stores.conversations import ConversationStore  # noqa: E402
+from bot.core.stores.sms import SmsStore  # noqa: E402
+from bot.services.desk.cases.models import CLOSED, OPEN, AuditEntry, Case, Note  # noqa: E402
+from bot.services.desk.cases.retention import purge  # noqa: E402
+from bot.services.desk.cases.sync import sync_cases  # noqa: E402
 
 __all__ = ["desk", "desk_services"]  # fixtures
 

@@ -1,6 +1,6 @@
 """The staff desk's pages through Django's test client: login and lock-out, roles,
 CSRF, the queue, the summary card, the transcript, the audit log and the calls to
-Rasa's staff relay (a real loopback server standing in, tests/desk_support.py)."""
+Rasa's staff relay (a real loopback server standing in, tests/harness/desk.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.desk_support import (
+from tests.harness.desk import (
     PASSWORD,
     bot,
     desk,
@@ -27,8 +27,8 @@ start_desk_django()  # before the desk's models are imported
 from django.conf import settings  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
-from bot.desk.cases.models import CLOSED, OPEN, TAKEN, AuditEntry, Case, Note  # noqa: E402
-from bot.desk.cases.sync import sync_cases  # noqa: E402
+from bot.services.desk.cases.models import CLOSED, OPEN, TAKEN, AuditEntry, Case, Note  # noqa: E402
+from bot.services.desk.cases.sync import sync_cases  # noqa: E402
 
 __all__ = ["desk", "desk_services"]  # fixtures
 

@@ -8,9 +8,9 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.crisis_guard import CrisisGuard, CrisisMatcher
-from bot.nlu.danish_normalizer import DanishNormalizer
-from bot.nlu.folding import fold_text, fold_word
+from bot.core.folding import fold_text, fold_word
+from bot.rasa.nlu.crisis_guard import CrisisGuard, CrisisMatcher
+from bot.rasa.nlu.danish_normalizer import DanishNormalizer
 
 PHRASES = Path(__file__).resolve().parents[1] / "bot" / "nlu" / "crisis_phrases.yml"
 EXAMPLES = yaml.safe_load(PHRASES.read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ answer or a clear refusal; no 5xx, no silence, no timeout, and no traceback or E
 in any server log. `python -m bench.fuzz` runs the same with 10,000 inputs per channel.
 
 One stack for the module: the production profile (nginx in front of two Rasa processes)
-when bot/production/stack.py is there, else the development assistant.
+when bot/launch/production/stack.py is there, else the development assistant.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bench.fuzz import (
     production_target,
     scan_logs,
 )
-from tests.running_services import ROOT
+from tests.harness.services import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

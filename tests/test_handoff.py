@@ -13,7 +13,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet as SdkSlotSet
 
-from actions.common.profile import load_profile
 from actions.handoff import (
     ActionEndHandoff,
     ActionHandoff,
@@ -21,8 +20,9 @@ from actions.handoff import (
     ValidateHandoffMessageForm,
     handoff_request,
 )
-from bot.policies.crisis_policy import next_crisis_action
-from bot.policies.handoff_policy import HandoffPolicy, fallback_gave_up, wants_bot_back
+from bot.core.profile import load_profile
+from bot.rasa.policies.crisis_policy import next_crisis_action
+from bot.rasa.policies.handoff_policy import HandoffPolicy, fallback_gave_up, wants_bot_back
 
 ROOT = Path(__file__).resolve().parents[1]
 AALBORG = load_profile(ROOT / "profiles" / "aalborg.yml")

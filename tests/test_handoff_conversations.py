@@ -1,5 +1,5 @@
 """Hand-off conversations through the REST channel with every service running, and the staff
-relay the desk uses (bot/channels/staff.py). Two assistants: one whose staff are always on
+relay the desk uses (bot/rasa/channels/staff.py). Two assistants: one whose staff are always on
 duty (live hand-off), one whose staff never are (leave a message)."""
 
 import json
@@ -11,11 +11,11 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from actions.common.profile import load_profile
-from tests.desk_support import PASSWORD as DESK_PASSWORD
-from tests.desk_support import Desk
-from tests.handoff_support import StaffRelay, always_staffed, never_staffed
-from tests.running_services import Assistant, DemoSite, texts
+from bot.core.profile import load_profile
+from tests.harness.desk import PASSWORD as DESK_PASSWORD
+from tests.harness.desk import Desk
+from tests.harness.handoff import StaffRelay, always_staffed, never_staffed
+from tests.harness.services import Assistant, DemoSite, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

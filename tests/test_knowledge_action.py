@@ -7,9 +7,9 @@ import pytest
 import yaml
 from rasa_sdk import Tracker
 
-from actions.common.profile import load_profile
 from actions.knowledge import ActionAnswerQuestion, entry_button, knowledge_entries, topic_answers
 from bot.core.knowledge.entries import parse_entry
+from bot.core.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 AALBORG = load_profile(ROOT / "profiles" / "aalborg.yml")

@@ -12,7 +12,7 @@ import yaml
 from bot.core.knowledge import AnswerContext, KnowledgeError, Thresholds, choose, load_entries, render, source_link
 from bot.core.knowledge.choice import ANSWER, CLARIFY, NONE, tune_thresholds
 from bot.core.knowledge.entries import PROFILE_SOURCE, TOPICS, load_file, parse_entry, stale_entries
-from bot.quality.lix import measure
+from bot.core.plain_language import measure
 
 ROOT = Path(__file__).resolve().parents[1]
 AALBORG_ONLY = re.compile(r"aalborg|sønderbro|99 ?31 ?37 ?00|nordjylland", re.I)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from actions.common.profile import load_profile
 from actions.knowledge import answer_context
+from bot.core.folding import fold_text
 from bot.core.knowledge import load_entries
-from bot.nlu.folding import fold_text
+from bot.core.profile import load_profile
 from bot.quality.knowledge_eval import load_questions, score_model
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.linear_intent_classifier import LinearIntentClassifier
+from bot.rasa.nlu.linear_intent_classifier import LinearIntentClassifier
 
 # Three made-up "words" as features: one per intent.
 VOCABULARY = {"su": 0, "job": 1, "hej": 2}

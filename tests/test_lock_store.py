@@ -1,4 +1,4 @@
-"""The Redis lock store shared by several Rasa processes (bot/lock_store.py), against a real
+"""The Redis lock store shared by several Rasa processes (bot/rasa/stores/lock_store.py), against a real
 redis-server started for the test: tickets are unique when processes take them at once,
 a user's turns run one at a time in ticket order, and a Redis restart is bridged."""
 
@@ -15,8 +15,8 @@ from typing import Iterator, List
 import pytest
 import redis
 
-from bot.lock_store import VejviserRedisLockStore
-from tests.running_services import free_port
+from bot.rasa.stores.lock_store import VejviserRedisLockStore
+from tests.harness.services import free_port
 
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server (make services)")
 

@@ -6,7 +6,7 @@ from typing import List, Tuple
 
 import yaml
 
-from bot.quality.lix import hardest, measure
+from bot.core.plain_language import hardest, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LIX = 35

@@ -14,14 +14,14 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.clients.booking import BookingClient
-from actions.common.outbox import Outbox, deliver_due
-from bot.channels import registry
-from bot.channels.sms import SmsInput
-from bot.conversations import ConversationStore
-from bot.sms.settings import SmsSettings
-from bot.tracker_store import VejviserTrackerStore
-from tests.running_services import ROOT, BookingService
+from bot.core.booking.client import BookingClient
+from bot.core.booking.outbox import Outbox, deliver_due
+from bot.core.stores.conversations import ConversationStore
+from bot.rasa.channels import registry
+from bot.rasa.channels.sms.channel import SmsInput
+from bot.rasa.channels.sms.settings import SmsSettings
+from bot.rasa.stores.tracker_store import VejviserTrackerStore
+from tests.harness.services import ROOT, BookingService
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
@@ -171,7 +171,7 @@ def test_the_booking_service_blanks_and_cancels_an_erased_conversations_bookings
 
 
 def test_erasure_queue_survives_in_the_outbox_file(outbox_path):
-    from bot.tracker_store import queue_booking_erasure
+    from bot.rasa.stores.tracker_store import queue_booking_erasure
 
     queue_booking_erasure("web-9")
     with sqlite3.connect(outbox_path) as db:

@@ -1,4 +1,4 @@
-"""The production profile, started for real (tests/production_support.py): PostgreSQL,
+"""The production profile, started for real (tests/harness/production.py): PostgreSQL,
 Redis, nginx, two Rasa processes, two action servers, booking service and desk.
 
 Security (Rasa's API closed, action servers only for Rasa, limits, slash syntax),
@@ -22,10 +22,10 @@ import pytest
 import requests
 import sqlalchemy
 
-from bot.channels.widget import SessionKeys
-from bot.production import secrets as production_secrets
-from tests.production_support import conversation, new_sender, say, texts, user_texts
-from tests.test_widget import WidgetClient
+from bot.launch.production import secrets as production_secrets
+from bot.rasa.channels.widget import SessionKeys
+from tests.harness.production import conversation, new_sender, say, texts, user_texts
+from tests.harness.widget_client import WidgetClient
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 FAULT_ANSWER_SECONDS = 5.0
@@ -43,7 +43,7 @@ def stack(production_stack):
 def run_check(env: Dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in production_secrets.REQUIRED}
     return subprocess.run(
-        [sys.executable, "-m", "bot.production", "run", "--env-file", "/nonexistent"],
+        [sys.executable, "-m", "bot.launch.production", "run", "--env-file", "/nonexistent"],
         cwd=ROOT,
         env={**clean, **env, "PYTHONPATH": ROOT},
         capture_output=True,

@@ -1,6 +1,6 @@
 """Real conversations over the REST channel against the real Rasa and action servers.
 
-The services are started here (as `make run` starts them, tests/running_services.py)
+The services are started here (as `make run` starts them, tests/harness/services.py)
 on free ports with throw-away SQLite files, and stopped afterwards.
 """
 
@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from tests.knowledge_support import entry_texts
-from tests.running_services import Assistant, texts
+from tests.harness.knowledge import entry_texts
+from tests.harness.services import Assistant, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

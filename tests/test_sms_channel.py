@@ -1,5 +1,5 @@
 """The SMS channel in real conversations: Rasa, the action server and the booking service
-run (tests/running_services.py); a local HTTP server stands in for Twilio's Messages API
+run (tests/harness/services.py); a local HTTP server stands in for Twilio's Messages API
 and records every SMS sent. Webhooks are signed as Twilio signs them."""
 
 import json
@@ -11,13 +11,13 @@ from typing import Dict, List, Optional
 import pytest
 import requests
 
-from bot.privacy import CPR_MASK
-from bot.sms.gsm import segment_count
-from bot.sms.senders import sender_id
-from bot.sms.twilio import EMPTY_TWIML
-from tests.fake_twilio import FakeTwilio, inbound_form, independent_signature
-from tests.handoff_support import StaffRelay
-from tests.running_services import Assistant
+from bot.core.privacy import CPR_MASK
+from bot.rasa.channels.sms.gsm import segment_count
+from bot.rasa.channels.sms.senders import sender_id
+from bot.rasa.channels.sms.twilio import EMPTY_TWIML
+from tests.harness.fake_twilio import FakeTwilio, inbound_form, independent_signature
+from tests.harness.handoff import StaffRelay
+from tests.harness.services import Assistant
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

@@ -6,13 +6,13 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from bot.sms.gateway import SmsGateway, SmsSendError
-from bot.sms.replies import Option
-from bot.sms.senders import normalise_number, sender_id
-from bot.sms.settings import SmsConfigError, SmsSettings
-from bot.sms.store import SmsStore
-from bot.sms.twilio import EMPTY_TWIML, TwilioGateway, twilio_signature
-from tests.fake_twilio import FakeTwilio, inbound_form, independent_signature
+from bot.core.stores.sms import SmsStore
+from bot.rasa.channels.sms.gateway import SmsGateway, SmsSendError
+from bot.rasa.channels.sms.replies import Option
+from bot.rasa.channels.sms.senders import normalise_number, sender_id
+from bot.rasa.channels.sms.settings import SmsConfigError, SmsSettings
+from bot.rasa.channels.sms.twilio import EMPTY_TWIML, TwilioGateway, twilio_signature
+from tests.harness.fake_twilio import FakeTwilio, inbound_form, independent_signature
 
 TOKEN = "test-auth-token-0123456789abcdef"
 SID = "AC" + "0" * 32
@@ -151,7 +151,7 @@ def test_credentials_override_the_environment_and_secrets_stay_out_of_repr():
 
 
 def test_channel_without_token_loads_and_has_no_output(monkeypatch):
-    from bot.channels.sms import SmsInput
+    from bot.rasa.channels.sms.channel import SmsInput
 
     for name in ("TWILIO_AUTH_TOKEN", "SMS_SENDER_KEY"):
         monkeypatch.delenv(name, raising=False)
@@ -160,7 +160,7 @@ def test_channel_without_token_loads_and_has_no_output(monkeypatch):
 
 
 def test_channel_with_token_and_no_key_refuses_to_start(monkeypatch):
-    from bot.channels.sms import SmsInput
+    from bot.rasa.channels.sms.channel import SmsInput
 
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     monkeypatch.delenv("SMS_SENDER_KEY", raising=False)
@@ -210,7 +210,7 @@ def test_a_client_error_is_not_retried(fake):
 
 
 def test_connection_refused_fails_after_one_retry():
-    from tests.running_services import free_port
+    from tests.harness.services import free_port
 
     with pytest.raises(SmsSendError, match="connection"):
         TwilioGateway(SID, TOKEN, from_number="+4570000000", api_url=f"http://127.0.0.1:{free_port()}").send(NUMBER, "Hej")

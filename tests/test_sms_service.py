@@ -1,24 +1,23 @@
-"""One SMS turn through bot/sms/service.py with a recording gateway, the real SQLite store
+"""One SMS turn through bot/rasa/channels/sms/service.py with a recording gateway, the real SQLite store
 and the texts from domain.yml; Rasa is a stand-in function. Also the out-of-turn output
-channel (bot/channels/sms.py SmsOutput), which Rasa's HTTP API would use."""
+channel (bot/rasa/channels/sms/channel.py SmsOutput), which Rasa's HTTP API would use."""
 
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
-import yaml
 
-from bot.channels.domain_texts import response_text
-from bot.channels.sms import SmsOutput
-from bot.privacy import CPR_MASK
-from bot.sms.gateway import InboundSms, SmsSendError
-from bot.sms.gsm import segment_count
-from bot.sms.service import Outcome, SmsService
-from bot.sms.store import SmsStore
+from bot.core.privacy import CPR_MASK
+from bot.core.stores.sms import SmsStore
+from bot.rasa.channels.domain_texts import response_text
+from bot.rasa.channels.sms.channel import SmsOutput
+from bot.rasa.channels.sms.gateway import InboundSms, SmsSendError
+from bot.rasa.channels.sms.gsm import segment_count
+from bot.rasa.channels.sms.service import Outcome, SmsService
+from tests.harness.domain import RESPONSES
 
 ROOT = Path(__file__).resolve().parents[1]
-RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
 NUMBER = "+4561234567"
 KEY = "unit-test-sender-key-0123456789"
 

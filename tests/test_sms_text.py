@@ -1,12 +1,12 @@
 """SMS text shaping: GSM-7 normalisation, segment counting, splitting, markdown, buttons
-as numbered options and replies mapped back (bot/sms/gsm.py, bot/sms/replies.py)."""
+as numbered options and replies mapped back (bot/rasa/channels/sms/gsm.py, bot/rasa/channels/sms/replies.py)."""
 
 import re
 
 import pytest
 
-from bot.sms.gsm import is_gsm7, measure, segment_count, split_parts, to_gsm
-from bot.sms.replies import Keyword, Option, keyword, markdown_to_plain, match_option, render_messages
+from bot.rasa.channels.sms.gsm import is_gsm7, measure, segment_count, split_parts, to_gsm
+from bot.rasa.channels.sms.replies import Keyword, Option, keyword, markdown_to_plain, match_option, render_messages
 
 MORE = "Skriv MERE for at få resten."
 

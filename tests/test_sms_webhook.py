@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.domain_texts import response_text
-from bot.channels.sms import SmsInput, SmsOutput, SmsTurnCollector, build_service
-from bot.sms.settings import SmsSettings
-from bot.sms.twilio import EMPTY_TWIML
-from tests.fake_twilio import FakeTwilio, inbound_form, independent_signature
-from tests.test_sms_service import RESPONSES
+from bot.rasa.channels.domain_texts import response_text
+from bot.rasa.channels.sms.channel import SmsInput, SmsOutput, SmsTurnCollector, build_service
+from bot.rasa.channels.sms.settings import SmsSettings
+from bot.rasa.channels.sms.twilio import EMPTY_TWIML
+from tests.harness.domain import RESPONSES
+from tests.harness.fake_twilio import FakeTwilio, inbound_form, independent_signature
 
 SID = "AC" + "7" * 32
 TOKEN = "webhook-test-token-0123456789"

@@ -17,14 +17,14 @@ from typing import Callable, Iterator, List
 import pytest
 import sqlalchemy as sa
 
-from actions.common.outbox import CANCELLATION, CONTACT_REQUEST, ERASURE, MAX_BACKOFF_SECONDS, Outbox
-from bot import store_location
-from bot.production.postgres import LocalPostgres
-from bot.sms.replies import Option
-from bot.sms.settings import SmsSettings
-from bot.sms.store import SEEN_KEEP_SECONDS, SmsStore
-from tests.postgres_support import cluster_dir, fresh_name, postgres  # noqa: F401
-from tests.running_services import BIN, ROOT, base_env, free_port
+from bot.core.booking.outbox import CANCELLATION, CONTACT_REQUEST, ERASURE, MAX_BACKOFF_SECONDS, Outbox
+from bot.core.stores import location as store_location
+from bot.core.stores.sms import SEEN_KEEP_SECONDS, SmsStore
+from bot.launch.production.postgres import LocalPostgres
+from bot.rasa.channels.sms.replies import Option
+from bot.rasa.channels.sms.settings import SmsSettings
+from tests.harness.postgres import cluster_dir, fresh_name, postgres  # noqa: F401
+from tests.harness.services import BIN, ROOT, base_env, free_port
 
 NUMBER = "+4520304050"
 
@@ -97,7 +97,7 @@ def test_sms_claim_is_atomic_when_threads_race_on_a_fresh_store(location):
 CLAIMER = """
 import json, sys, time
 from pathlib import Path
-from bot.sms.store import SmsStore
+from bot.core.stores.sms import SmsStore
 store, go, count = SmsStore(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 print("ready", flush=True)
 while not go.exists():
@@ -219,7 +219,7 @@ def test_sms_store_by_path_url_or_from_url(tmp_path):
 
 
 def test_sms_settings_choose_the_url_over_the_file(postgres):  # noqa: F811
-    from bot.channels.sms import build_service
+    from bot.rasa.channels.sms.channel import build_service
 
     url = postgres.create_database(fresh_name())
     env = {
@@ -244,13 +244,13 @@ def test_sms_settings_choose_the_url_over_the_file(postgres):  # noqa: F811
 
 
 def test_desk_retention_forgets_numbers_in_the_shared_store(postgres):  # noqa: F811
-    from tests.desk_support import start_desk_django
+    from tests.harness.desk import start_desk_django
 
     start_desk_django()  # the retention module imports the desk's models
     from datetime import datetime, timedelta, timezone
 
-    from bot.desk.cases.retention import forget_sms_numbers
-    from bot.desk.config import DeskConfig
+    from bot.services.desk.cases.retention import forget_sms_numbers
+    from bot.services.desk.config import DeskConfig
 
     url = postgres.create_database(fresh_name())
     store = SmsStore(url)

@@ -9,7 +9,7 @@ from typing import Dict, List
 import pytest
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from bot.nlu.folding import fold_text
+from bot.core.folding import fold_text
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_TRAIN, MIN_HELDOUT = 25, 8

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
-from bot.channels import widget
-from bot.channels.widget import SessionKeys, WidgetConfigError, WidgetSettings, bot_payload, history_of, js_literal
+from bot.rasa.channels import widget
+from bot.rasa.channels.widget import SessionKeys, WidgetConfigError, WidgetSettings, bot_payload, history_of, js_literal
 
 SECRET = "x" * 32
 

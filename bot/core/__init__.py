@@ -1,5 +1,6 @@
-"""The assistant's shared core: plain Python that every process may use.
+"""The assistant's shared core: plain Python that every process may use (the action
+server, Rasa's plug-ins, the services and the tools).
 
-May import: the standard library, third-party packages, and `bot.quality`.
-Must not import: Rasa, rasa_sdk, `actions`, or any other `bot` package; they import it.
+May import: the standard library, third-party packages, and `bot.core` itself.
+Must not import: Rasa, rasa_sdk, Django, FastAPI, `actions`, or any other `bot` package.
 """

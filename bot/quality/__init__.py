@@ -1,0 +1,1 @@
+"""Scoring that tests and benchmarks use: the held-out NLU gate and the knowledge base's evaluation."""

@@ -22,8 +22,9 @@ import yaml
 
 from bot.core.knowledge.choice import ANSWER, CLARIFY, TOPIC, UNKNOWN, Outcome, outcome_for
 from bot.core.knowledge.entries import TOPICS, AnswerContext, Entry
+from bot.core.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 HELDOUT_DIR = ROOT / "tests" / "knowledge_heldout"
 FALLBACK = "nlu_fallback"
 

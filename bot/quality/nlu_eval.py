@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable, Dict, List, Tuple
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.core.paths import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 HELDOUT_DIR = ROOT / "tests" / "nlu_heldout"
 DEV_DIR = ROOT / "tests" / "nlu_dev"
 FALLBACK = "nlu_fallback"

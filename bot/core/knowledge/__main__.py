@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from bot.core.knowledge.entries import KnowledgeError, load_entries, load_file, stale_entries
-from bot.quality.lix import measure
+from bot.core.plain_language import measure
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

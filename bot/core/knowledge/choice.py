@@ -1,7 +1,7 @@
 """From a retrieval ranking to what the assistant does: answer, "Mente du ...?", or neither.
 
 The thresholds are not set by hand: the retrieval component tunes them on its training
-data when it is trained (bot/nlu/knowledge_retriever.py) and ships them with the model.
+data when it is trained (bot/rasa/nlu/knowledge_retriever.py) and ships them with the model.
 """
 
 from __future__ import annotations

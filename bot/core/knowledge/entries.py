@@ -14,9 +14,10 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from bot.quality.lix import measure
+from bot.core.paths import PROJECT_ROOT
+from bot.core.plain_language import measure
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = PROJECT_ROOT
 KNOWLEDGE_DIR = ROOT / "data" / "knowledge"
 
 MAX_BUBBLES = 3

@@ -1,1 +1,0 @@
-"""Clients for the services the custom actions call."""

@@ -1,0 +1,1 @@
+"""Rasa's tracker store (CPR numbers masked, desk-readable) and lock store (Redis in production)."""

@@ -1,0 +1,1 @@
+"""A stand-in municipality page that embeds the chat widget."""

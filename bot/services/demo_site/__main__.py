@@ -1,0 +1,3 @@
+from bot.services.demo_site.server import main
+
+main()

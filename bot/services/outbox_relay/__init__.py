@@ -1,0 +1,1 @@
+"""Delivers the action server's queued booking calls to the booking service."""

@@ -1,0 +1,3 @@
+from bot.services.outbox_relay.relay import main
+
+main()

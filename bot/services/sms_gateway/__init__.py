@@ -1,0 +1,1 @@
+"""The local Twilio stand-in: accepts the Messages API and records what was sent."""

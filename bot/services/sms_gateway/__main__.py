@@ -1,0 +1,3 @@
+from bot.services.sms_gateway.server import main
+
+main()

@@ -1,0 +1,9 @@
+"""The domain's responses as Rasa loads them (the SMS tests render them as a phone shows them)."""
+
+from __future__ import annotations
+
+from rasa.shared.core.domain import Domain
+
+from bot.core.paths import PROJECT_ROOT
+
+RESPONSES = Domain.load(str(PROJECT_ROOT / "domain.yml")).responses
