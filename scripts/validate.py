@@ -22,7 +22,7 @@ RASA_DEFAULT_ACTION_RESPONSES = {"utter_ask_rephrase", "utter_default"}
 
 def responses_sent_by_code() -> set:
     sent = set(RASA_DEFAULT_ACTION_RESPONSES)
-    code = [ROOT / "actions", ROOT / "bot" / "channels", ROOT / "bot" / "sms"]
+    code = [ROOT / "actions", ROOT / "bot" / "rasa" / "channels"]
     for module in (path for folder in code for path in folder.rglob("*.py")):
         sent |= set(re.findall(r'"(utter_\w+)"', module.read_text(encoding="utf-8")))
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))

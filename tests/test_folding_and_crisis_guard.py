@@ -12,7 +12,7 @@ from bot.core.folding import fold_text, fold_word
 from bot.rasa.nlu.crisis_guard import CrisisGuard, CrisisMatcher
 from bot.rasa.nlu.danish_normalizer import DanishNormalizer
 
-PHRASES = Path(__file__).resolve().parents[1] / "bot" / "nlu" / "crisis_phrases.yml"
+PHRASES = Path(__file__).resolve().parents[1] / "bot" / "rasa" / "nlu" / "crisis_phrases.yml"
 EXAMPLES = yaml.safe_load(PHRASES.read_text(encoding="utf-8"))
 
 

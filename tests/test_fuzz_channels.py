@@ -45,7 +45,7 @@ KINDS = {
     "widget": TEXT_KINDS + WIDGET_MUTATIONS,
     "sms": TEXT_KINDS + SMS_MUTATIONS,
 }
-PRODUCTION = (ROOT / "bot" / "production" / "stack.py").exists()
+PRODUCTION = (ROOT / "bot" / "launch" / "production" / "stack.py").exists()
 
 
 class FuzzRun:
