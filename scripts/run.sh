@@ -20,6 +20,9 @@ fi
 # The sites that may embed the widget: here the demo page.
 export WIDGET_ALLOWED_ORIGINS="${WIDGET_ALLOWED_ORIGINS:-http://127.0.0.1:$DEMO_PORT,http://localhost:$DEMO_PORT}"
 
+# Nothing starts on an invalid municipality profile ($VEJVISER_PROFILE): one line says what is wrong.
+.venv/bin/python -m bot.core.profile --current >/dev/null
+
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM

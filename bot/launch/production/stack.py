@@ -28,6 +28,7 @@ from typing import Callable, Dict, List, Mapping, Optional
 import requests
 
 from bot.core.paths import PROJECT_ROOT
+from bot.core.profile import ProfileError, load_profile, profile_path
 from bot.launch.production import secrets as production_secrets
 from bot.launch.production.postgres import LocalPostgres
 
@@ -186,6 +187,10 @@ class ProductionStack:
             raise SystemExit(f"production profile needs Debian packages: apt-get install {' '.join(missing)}")
         if not self.model.exists():
             raise SystemExit(f"no trained model at {self.model}: run make train")
+        try:
+            load_profile(profile_path(self.given_env))
+        except ProfileError as error:
+            raise SystemExit(f"production profile refused: {error}") from None
         for directory in (self.log_dir, self.run_dir):
             directory.mkdir(parents=True, exist_ok=True)
         try:

@@ -11,7 +11,6 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Dict, Iterator, List, Literal, Optional
 
-import yaml
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core.contact_details import normalise_email, normalise_phone
-from bot.core.dates import OpeningHours
 from bot.core.intake_terms import CHANNELS, INTAKE_TOPICS, NEEDS_EMAIL, NEEDS_PHONE
+from bot.core.profile import load_profile
 from bot.services.booking.db import make_engine, make_sessionmaker, migrate
 from bot.services.booking.models import BOOKED, CANCELLED, OPEN, Advisor, Booking, BookingEvent, ContactRequest
 from bot.services.booking.schedule import Schedule, TimeWindow, from_utc_naive, to_utc_naive
@@ -173,11 +172,10 @@ class BookingService:
 
     def __init__(self, settings: BookingSettings, clock: Callable[[], datetime]) -> None:
         self.settings = settings
-        with settings.profile_path.open(encoding="utf-8") as handle:
-            self.profile = yaml.safe_load(handle) or {}
-        self.hours = OpeningHours.from_profile(self.profile)
-        self.age_min = int(self.profile["age_range"]["min"])
-        self.age_max = int(self.profile["age_range"]["max"])
+        self.profile = load_profile(settings.profile_path)  # ProfileError: the service does not start
+        self.hours = self.profile.hours
+        self.age_min = self.profile.age_min
+        self.age_max = self.profile.age_max
         self.schedule = Schedule(self.hours, settings.slot_minutes, settings.min_notice_minutes, settings.horizon_days)
         self.engine = make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
@@ -189,7 +187,7 @@ class BookingService:
     def start(self) -> None:
         migrate(self.settings.database_url)
         with self.sessions.begin() as session:
-            seed_advisors(session, self.profile.get("advisors") or [])
+            seed_advisors(session, list(self.profile.advisors))
         self.purge_expired()
 
     def erase_conversation(self, conversation_id: str) -> int:
@@ -217,7 +215,7 @@ class BookingService:
 
     def purge_expired(self) -> int:
         """Removes contact details once the retention time after the talk has passed."""
-        days = int((self.profile.get("privacy") or {}).get("booking_retention_days", 30))
+        days = self.profile.booking_retention_days
         cutoff = to_utc_naive(self.now() - timedelta(days=days))
         blank = {"phone": None, "email": None, "first_name": None, "conversation_id": None}
         with self.sessions.begin() as session:
