@@ -57,10 +57,10 @@ bench-channels: train ## Only the channel benchmark: widget, REST and SMS latenc
 	$(BIN)/python -m bench.channels_bench
 
 bench-load: train services ## Load on the production profile: 1, 8, 32 users x REST, widget; latency, errors, memory (~6 min)
-	$(BIN)/python -m bench.load_bench --channels rest,widget --concurrency 1,8,32 --duration 30
+	$(BIN)/python -m bench.load --channels rest,widget --concurrency 1,8,32 --duration 30
 
 soak: train services ## 10 minutes of mixed load on the production profile; p95 per minute, memory at start and end
-	$(BIN)/python -m bench.load_bench --soak 10
+	$(BIN)/python -m bench.load --soak 10
 
 fuzz: train services ## 10,000 generated hostile inputs per channel (REST, widget, SMS) against the production profile
 	$(BIN)/python -m bench.fuzz --count 10000
