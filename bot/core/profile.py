@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Mapping, Tuple
 
 import yaml
 
@@ -19,6 +19,21 @@ PROFILE_ENV = "VEJVISER_PROFILE"
 
 class ProfileError(ValueError):
     """The profile file is missing a required value."""
+
+
+@dataclass(frozen=True)
+class AdvisorEntry:
+    """One advisor as the profile lists them; the booking service seeds its table from these."""
+
+    key: str
+    display_name: str
+    team: str
+    topics: Tuple[str, ...]
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> AdvisorEntry:
+        topics = tuple(str(topic) for topic in data.get("topics") or [])
+        return cls(str(data["key"]), str(data["display_name"]), str(data["team"]), topics)
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,7 @@ class MunicipalityProfile:
     conversation_retention_days: int
     closed_case_retention_days: int
     handoff_wait_minutes: int
+    advisors: Tuple[AdvisorEntry, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> MunicipalityProfile:
@@ -65,6 +81,7 @@ class MunicipalityProfile:
                 conversation_retention_days=int(privacy.get("conversation_retention_days", 30)),
                 closed_case_retention_days=int(privacy.get("closed_case_retention_days", 90)),
                 handoff_wait_minutes=int((data.get("handoff") or {}).get("expected_wait_minutes", 15)),
+                advisors=tuple(AdvisorEntry.from_mapping(entry) for entry in data.get("advisors") or []),
             )
         except (KeyError, TypeError, ValueError) as missing:
             raise ProfileError(f"municipality profile lacks {missing}") from missing
