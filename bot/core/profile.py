@@ -30,6 +30,21 @@ class ProfileError(ValueError):
 
 
 @dataclass(frozen=True)
+class AdvisorEntry:
+    """One advisor as the profile lists them; the booking service seeds its table from these."""
+
+    key: str
+    display_name: str
+    team: str
+    topics: Tuple[str, ...]
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> AdvisorEntry:
+        topics = tuple(str(topic) for topic in data.get("topics") or [])
+        return cls(str(data["key"]), str(data["display_name"]), str(data["team"]), topics)
+
+
+@dataclass(frozen=True)
 class MunicipalityProfile:
     profile_id: str
     municipality_name: str
@@ -47,11 +62,11 @@ class MunicipalityProfile:
     opening_hours_text: str
     services: Mapping[str, bool]
     hours: OpeningHours
-    advisors: Tuple[Mapping[str, Any], ...]
     booking_retention_days: int
     conversation_retention_days: int
     closed_case_retention_days: int
     handoff_wait_minutes: int
+    advisors: Tuple[AdvisorEntry, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> MunicipalityProfile:
@@ -79,7 +94,7 @@ class MunicipalityProfile:
             opening_hours_text=hours.text,
             services=checked.services.dict(),
             hours=OpeningHours.from_profile(data),
-            advisors=tuple(advisor.dict(exclude={"verified"}) for advisor in checked.advisors),
+            advisors=tuple(AdvisorEntry.from_mapping(advisor.dict(exclude={"verified"})) for advisor in checked.advisors),
             booking_retention_days=privacy.booking_retention_days,
             conversation_retention_days=privacy.conversation_retention_days,
             closed_case_retention_days=privacy.closed_case_retention_days,
