@@ -35,7 +35,7 @@ services: ## Install Debian's postgresql, redis-server and nginx-light when miss
 	@scripts/ensure_services.sh
 
 desk-admin: setup ## Create a staff desk account (asks for its password): make desk-admin NAME=anna [ROLE=advisor]
-	@source scripts/local_env.sh && $(BIN)/python -m bot.services.desk create-user --username "$${NAME:-admin}" --role "$${ROLE:-admin}"
+	@source scripts/local_env.sh && $(BIN)/python -m bot.services.desk create_user --username "$${NAME:-admin}" --role "$${ROLE:-admin}"
 
 validate: setup ## Check training data and domain (fails on any warning)
 	$(BIN)/python scripts/validate.py

@@ -52,7 +52,7 @@ fi
 pids+=($!)
 
 # Migrate once before the desk's server and worker start (both would race on a new database).
-.venv/bin/python -m bot.services.desk manage migrate --no-input >>logs/desk.log 2>&1
+.venv/bin/python -m bot.services.desk migrate --no-input >>logs/desk.log 2>&1
 .venv/bin/python -m bot.services.desk serve --host 127.0.0.1 --port "$DESK_PORT" >>logs/desk.log 2>&1 &
 pids+=($!)
 .venv/bin/python -m bot.services.desk worker >>logs/desk-worker.log 2>&1 &

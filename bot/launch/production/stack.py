@@ -339,7 +339,7 @@ class ProductionStack:
         """Schema changes once, before the servers start (several would race)."""
         commands = [
             [str(BIN / "python"), "-m", "bot.services.booking", "migrate"],
-            [str(BIN / "python"), "-m", "bot.services.desk", "manage", "migrate", "--no-input"],
+            [str(BIN / "python"), "-m", "bot.services.desk", "migrate", "--no-input"],
         ]
         for command in commands:
             with open(self.log_dir / "migrate.log", "a") as handle:
