@@ -40,7 +40,7 @@ desk-admin: setup ## Create a staff desk account (asks for its password): make d
 validate: setup ## Check training data and domain (fails on any warning)
 	$(BIN)/python scripts/validate.py
 
-test: validate train services ## Run every test: data checks, units, NLU gate, conversations, browser, SMS, production profile
+test: lint validate train services ## Run every test: data checks, units, NLU gate, conversations, browser, SMS, production profile
 	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
 	$(BIN)/rasa test core --stories tests/stories --e2e --fail-on-prediction-errors --out results/core --quiet
@@ -68,8 +68,9 @@ fuzz: train services ## 10,000 generated hostile inputs per channel (REST, widge
 shell: train ## Chat with the assistant in the terminal (starts the action server too)
 	@scripts/run.sh shell
 
-lint: setup ## ruff on the Python code
+lint: setup ## ruff on the Python code; mypy on the shared core and the services (pyproject.toml)
 	$(BIN)/ruff check actions bot bench scripts tests
+	$(BIN)/mypy
 
 lock: ## Re-resolve requirements.in into requirements.lock (needs network to PyPI)
 	@scripts/lock.sh

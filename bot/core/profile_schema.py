@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from itertools import pairwise
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Extra, StrictBool, StrictStr, ValidationError, conint, constr, validator
@@ -39,8 +39,18 @@ _MESSAGES = {
 # For an unknown key under these sections: what the keys may be.
 _KNOWN_KEYS = {"weekly": WEEKDAYS, "services": KNOWN_SERVICES}
 
-Text = constr(strict=True, strip_whitespace=True, min_length=1)
-Days = conint(strict=True, ge=1, le=3650)
+if TYPE_CHECKING:  # pydantic v1's constrained types are values, not types, to a type checker
+    Text = str
+    Days = int
+    Age = int
+    WaitMinutes = int
+    AdvisorKey = str
+else:
+    Text = constr(strict=True, strip_whitespace=True, min_length=1)
+    Days = conint(strict=True, ge=1, le=3650)
+    Age = conint(strict=True, ge=0, le=MAX_AGE)
+    WaitMinutes = conint(strict=True, ge=1, le=240)
+    AdvisorKey = constr(strict=True, regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class ProfileSchemaError(ValueError):
@@ -135,8 +145,8 @@ class Contact(_Model):
 
 
 class AgeRange(_Model):
-    min: conint(strict=True, ge=0, le=MAX_AGE)
-    max: conint(strict=True, ge=0, le=MAX_AGE)
+    min: Age
+    max: Age
 
     @validator("max")
     def _above_min(cls, value: int, values: Dict[str, Any]) -> int:
@@ -202,7 +212,7 @@ class OpeningHoursSection(_Model):
 
 
 class Advisor(_Model):
-    key: constr(strict=True, regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    key: AdvisorKey
     display_name: Text
     team: Text
     topics: List[StrictStr]
@@ -222,7 +232,7 @@ class Privacy(_Model):
 
 
 class Handoff(_Model):
-    expected_wait_minutes: conint(strict=True, ge=1, le=240) = 15
+    expected_wait_minutes: WaitMinutes = 15
 
 
 class ProfileModel(_Model):

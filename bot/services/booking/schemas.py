@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Literal, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional
 
 from pydantic import BaseModel, Field, root_validator, validator
 
@@ -11,12 +11,18 @@ from bot.core.contact_details import normalise_email, normalise_phone
 from bot.core.intake_terms import CHANNELS, INTAKE_TOPICS, NEEDS_EMAIL, NEEDS_PHONE
 
 CONTACT_REQUEST_REASONS = ("booking_unavailable", "no_free_time", "user_request")
+if TYPE_CHECKING:  # a Literal built from a tuple is checked by pydantic at run time, not by mypy
+    Topic = str
+    Channel = str
+    ContactReason = str
+else:
+    Topic, Channel, ContactReason = Literal[INTAKE_TOPICS], Literal[CHANNELS], Literal[CONTACT_REQUEST_REASONS]
 _STORED_FIELDS = {"channel", "topic", "age", "phone", "email", "first_name", "consent_text", "conversation_id"}
 
 
 class ContactFields(BaseModel):
-    topic: Literal[INTAKE_TOPICS]
-    channel: Literal[CHANNELS]
+    topic: Topic
+    channel: Channel
     age: int = Field(..., ge=0, le=120)
     phone: Optional[str] = Field(None, max_length=32, description="Danish number; required for telefon and sms")
     email: Optional[str] = Field(None, max_length=254, description="required for mail and video")
@@ -79,7 +85,7 @@ class MoveIn(BaseModel):
 
 
 class ContactRequestIn(ContactFields):
-    reason: Literal[CONTACT_REQUEST_REASONS]
+    reason: ContactReason
     preferred_start: Optional[datetime] = None
 
 

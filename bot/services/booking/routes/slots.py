@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from typing import Any, Dict, Literal, Optional
+from typing import Any, Dict, Optional
 
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from bot.core.intake_terms import INTAKE_TOPICS
 from bot.services.booking.deps import auth, db, service_dep
 from bot.services.booking.errors import ApiError
 from bot.services.booking.schedule import TimeWindow
-from bot.services.booking.schemas import SlotsOut
+from bot.services.booking.schemas import SlotsOut, Topic
 from bot.services.booking.service import BookingService
 
 MAX_SLOT_SEARCH_DAYS = 62
@@ -22,7 +21,7 @@ router = APIRouter(dependencies=auth, tags=["booking"])
 
 @router.get("/v1/slots", response_model=SlotsOut)
 def slots(
-    topic: Literal[INTAKE_TOPICS] = Query(...),
+    topic: Topic = Query(...),
     from_day: Optional[date] = Query(None, description="first day (default today)"),
     to_day: Optional[date] = Query(None, description="last day, inclusive (default 14 days on)"),
     earliest: Optional[time] = Query(None, description="no start before this local time"),
