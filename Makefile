@@ -6,6 +6,10 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# `make run PROFILE=ballerup` runs the assistant for profiles/ballerup.yml (default: VEJVISER_PROFILE or Aalborg's).
+ifdef PROFILE
+export VEJVISER_PROFILE := profiles/$(PROFILE).yml
+endif
 
 .DEFAULT_GOAL := help
 .PHONY: help setup train run run-production production-secrets production-desk-admin services test validate shell bench bench-knowledge bench-channels bench-load soak fuzz lint lock desk-admin

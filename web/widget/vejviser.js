@@ -2,7 +2,7 @@
  * Vejviser chat widget. One script tag (and, if wanted, a config object) puts a chat
  * launcher on any page:
  *
- *   <script>window.VejviserConfig = {municipality: "Aalborg Kommune", color: "#005a8c"};</script>
+ *   <script>window.VejviserConfig = {municipality: "Din Kommune", color: "#005a8c"};</script>
  *   <script src="https://vejviser.example.dk/webhooks/widget/vejviser.js" defer></script>
  *
  * No framework and no build step. Everything the user or the bot writes reaches the page

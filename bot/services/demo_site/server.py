@@ -15,6 +15,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bot.core.paths import WEB_DIR
+from bot.core.profile import current_profile
 
 PAGE = WEB_DIR / "demo" / "index.html"
 log = logging.getLogger("demo_site")
@@ -68,10 +69,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--assistant-url", default="http://127.0.0.1:5005")
-    parser.add_argument("--municipality", default="Aalborg Kommune")
+    parser.add_argument("--municipality", help="name in the page header (default: the profile's municipality_name)")
     parser.add_argument("--color", default="#005a8c")
     args = parser.parse_args()
-    server = make_server(args.host, args.port, args.assistant_url, args.municipality, args.color)
+    municipality = args.municipality or current_profile().municipality_name
+    server = make_server(args.host, args.port, args.assistant_url, municipality, args.color)
     print(f"demo site on http://{args.host}:{args.port}/", flush=True)
     server.serve_forever()
 
