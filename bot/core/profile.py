@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,10 +10,7 @@ from typing import Any, Dict, Mapping
 import yaml
 
 from bot.core.dates import OpeningHours
-from bot.core.paths import PROFILES_DIR
-
-DEFAULT_PROFILE = PROFILES_DIR / "aalborg.yml"
-PROFILE_ENV = "VEJVISER_PROFILE"
+from bot.core.settings import PathSettings
 
 
 class ProfileError(ValueError):
@@ -101,4 +97,4 @@ def load_profile(path: Path) -> MunicipalityProfile:
 @lru_cache(maxsize=1)
 def current_profile() -> MunicipalityProfile:
     """The profile named by $VEJVISER_PROFILE, Aalborg's by default (read once)."""
-    return load_profile(Path(os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE))
+    return load_profile(PathSettings.from_env().profile)
