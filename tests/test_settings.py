@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from bot.core.paths import PROJECT_ROOT
 from bot.core.settings import (
     ActionServerSettings,
     BookingSettings,
     DeskSettings,
+    EnvSettings,
     SettingsError,
     check_secret,
+    env_name,
     secret_problem,
 )
 
@@ -58,3 +63,9 @@ def test_groups_read_the_mapping_given_and_empty_means_default() -> None:
     assert (booking.api_token, booking.slot_minutes, booking.horizon_days) == (GOOD, 15, 180)
     assert ActionServerSettings.from_env({}).token is None
     assert GOOD not in repr(booking)  # secrets stay out of logs
+
+
+def test_env_example_lists_every_variable_the_settings_read() -> None:
+    listed = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8"), re.M))
+    read = {env_name(field) for group in EnvSettings.__subclasses__() for field in group.__fields__.values()}
+    assert read - listed == set()
