@@ -227,6 +227,7 @@ class DeskSettings(EnvSettings):
 
     @validator("secure_cookies", pre=True, allow_reuse=True)
     def _zero_or_one(cls, value: Any) -> Any:
-        if str(value).strip().lower() not in ("0", "1", "true", "false"):
+        value = str(value).strip().lower()
+        if value not in ("0", "1", "true", "false"):
             raise ValueError("must be 0 or 1")
-        return value
+        return value in ("1", "true")
