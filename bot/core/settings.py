@@ -68,7 +68,7 @@ def env_name(field: ModelField) -> str:
     return next(iter(field.field_info.extra["env_names"]))
 
 
-def secret(min_chars: int = MIN_SECRET_CHARS, hint: str = "", *fields: str) -> Any:
+def secret(*fields: str, min_chars: int = MIN_SECRET_CHARS, hint: str = "") -> Any:
     """A validator applying check_secret to `fields`, also when they are unset."""
 
     def check(cls: Any, value: Optional[str], field: ModelField) -> str:
@@ -135,7 +135,7 @@ class BookingSettings(EnvSettings):
     min_notice_minutes: int = Field(60, env="BOOKING_MIN_NOTICE_MINUTES")
     horizon_days: int = Field(180, env="BOOKING_HORIZON_DAYS")
 
-    _token = secret(MIN_SECRET_CHARS, " (scripts/run.sh makes one per run; production sets its own)", "api_token")
+    _token = secret("api_token", hint=" (scripts/run.sh makes one per run; production sets its own)")
 
 
 class BookingClientSettings(EnvSettings):
@@ -183,7 +183,7 @@ class WidgetEnv(EnvSettings):
     session_secret: str = Field("", env="WIDGET_SESSION_SECRET", repr=False)
     allowed_origins: str = Field("", env="WIDGET_ALLOWED_ORIGINS")
 
-    _secret = secret(MIN_SECRET_CHARS, " (make run creates one in var/local-secrets.env)", "session_secret")
+    _secret = secret("session_secret", hint=" (make run creates one in var/local-secrets.env)")
 
 
 class SmsEnv(EnvSettings):
@@ -218,8 +218,8 @@ class DeskSettings(EnvSettings):
     sms_store_path: Path = Field(Path(DEFAULT_SMS_STORE_PATH), env="SMS_STORE_PATH")
     sms_store_url: str = Field("", env="SMS_STORE_URL", repr=False)
 
-    _secret_key = secret(32, "", "secret_key")
-    _rasa_token = secret(MIN_SECRET_CHARS, "", "rasa_token")
+    _secret_key = secret("secret_key", min_chars=32)
+    _rasa_token = secret("rasa_token")
 
     @validator("rasa_url", "booking_url", allow_reuse=True)
     def _no_trailing_slash(cls, value: str) -> str:
