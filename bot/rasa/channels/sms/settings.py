@@ -19,7 +19,7 @@ class SmsSettings(SmsEnv):
     api_url: str = Field(DEFAULT_API_URL, env="TWILIO_API_URL")
 
     @classmethod
-    def load(cls, env: Mapping[str, str], overrides: Optional[Mapping[str, Any]] = None) -> "SmsSettings":
+    def load(cls, env: Optional[Mapping[str, str]] = None, overrides: Optional[Mapping[str, Any]] = None) -> "SmsSettings":
         # An empty key in credentials.yml leaves the environment's value.
         given = {name: value for name, value in (overrides or {}).items() if name in cls.__fields__ and value not in (None, "")}
         return cls(**{name: str(value).strip() for name, value in {**cls.values_in(env), **given}.items()})
