@@ -8,7 +8,6 @@ with bot.core.knowledge.choose. A button from "Mente du ...?" names its entry di
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Text
@@ -21,14 +20,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.core.knowledge import KNOWLEDGE_DIR, AnswerContext, Entry, load_entries, offer_button, render, source_link
 from bot.core.knowledge.choice import ANSWER, CLARIFY, ENTRY_ENTITY, outcome_for
 from bot.core.profile import MunicipalityProfile, current_profile
+from bot.core.settings import PathSettings
 
 TOPIC_ANSWERS_FILE = Path(__file__).parent / "content" / "topic_answers.yml"
-KNOWLEDGE_DIR_ENV = "VEJVISER_KNOWLEDGE_DIR"
 
 
 @lru_cache(maxsize=1)
 def knowledge_entries() -> Dict[str, Entry]:
-    directory = Path(os.environ.get(KNOWLEDGE_DIR_ENV) or KNOWLEDGE_DIR)
+    directory = PathSettings.from_env().knowledge_dir or KNOWLEDGE_DIR
     return {entry.id: entry for entry in load_entries(directory)}
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 from typing import Optional
 
 from rasa_sdk import endpoint
@@ -23,14 +22,18 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.core.settings import ActionServerSettings, SettingsError, check_secret
+
 log = logging.getLogger(__name__)
-MIN_TOKEN_CHARS = 24
 OPEN_PATHS = frozenset({"/health"})
 
 
 def create_app(token: Optional[str], package: str = "actions") -> Sanic:
-    if token is not None and len(token) < MIN_TOKEN_CHARS:
-        raise SystemExit(f"ACTION_SERVER_TOKEN must be at least {MIN_TOKEN_CHARS} characters")
+    if token is not None:
+        try:
+            check_secret("ACTION_SERVER_TOKEN", token)
+        except SettingsError as weak:
+            raise SystemExit(f"action server: {weak}") from None
     app = endpoint.create_app(package, cors_origins=None)
     expected = f"Bearer {token}".encode() if token else None
 
@@ -54,13 +57,17 @@ def create_app(token: Optional[str], package: str = "actions") -> Sanic:
 
 
 def main() -> None:
+    try:
+        settings = ActionServerSettings.from_env()
+    except SettingsError as wrong:
+        raise SystemExit(f"action server: {wrong}") from None
     parser = argparse.ArgumentParser(description="Vejviser's action server")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--require-token", action="store_true", help="refuse to start without ACTION_SERVER_TOKEN")
     args = parser.parse_args()
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    token = os.environ.get("ACTION_SERVER_TOKEN") or None
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    token = settings.token
     if token is None and (args.require_token or args.host not in ("127.0.0.1", "localhost", "::1")):
         raise SystemExit("action server: set ACTION_SERVER_TOKEN (only Rasa may call the action server)")
     app = create_app(token)

@@ -9,7 +9,8 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from bot.rasa.channels import widget
-from bot.rasa.channels.widget import SessionKeys, WidgetConfigError, WidgetSettings, bot_payload, history_of, js_literal
+from bot.rasa.channels.widget import bot_payload, history_of, js_literal
+from bot.rasa.channels.widget_session import SessionKeys, WidgetConfigError, WidgetSettings
 
 SECRET = "x" * 32
 

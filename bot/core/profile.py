@@ -8,7 +8,6 @@ can refuse to start anything on an invalid profile.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,9 +19,7 @@ import yaml
 from bot.core.dates import OpeningHours
 from bot.core.paths import PROFILES_DIR, PROJECT_ROOT
 from bot.core.profile_schema import ProfileSchemaError, check
-
-DEFAULT_PROFILE = PROFILES_DIR / "aalborg.yml"
-PROFILE_ENV = "VEJVISER_PROFILE"
+from bot.core.settings import PROFILE_ENV, PathSettings
 
 
 class ProfileError(ValueError):
@@ -148,8 +145,7 @@ def load_profile(path: Path) -> MunicipalityProfile:
 
 def profile_path(env: Optional[Mapping[str, str]] = None) -> Path:
     """The file $VEJVISER_PROFILE names, Aalborg's by default."""
-    env = os.environ if env is None else env
-    return Path(env.get(PROFILE_ENV) or DEFAULT_PROFILE)
+    return PathSettings.from_env(env).profile
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,6 @@ server's event loop keeps serving other conversations meanwhile."""
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -18,9 +17,11 @@ from urllib.parse import quote
 
 import requests
 
+from bot.core.settings import DEFAULT_BOOKING_URL, BookingClientSettings
+
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "http://127.0.0.1:5056"
+DEFAULT_URL = DEFAULT_BOOKING_URL
 # (connect, read) seconds. With two attempts the user hears back within ~6 s at worst.
 DEFAULT_TIMEOUT: Tuple[float, float] = (1.0, 2.5)
 DEFAULT_ATTEMPTS = 2
@@ -175,7 +176,8 @@ class BookingClient:
 
     @classmethod
     def from_env(cls) -> BookingClient:
-        return cls(base_url=os.environ.get("BOOKING_URL", DEFAULT_URL).rstrip("/"), token=os.environ.get("BOOKING_API_TOKEN", ""))
+        read = BookingClientSettings.from_env()
+        return cls(base_url=read.url, token=read.api_token)
 
     @classmethod
     @lru_cache(maxsize=1)

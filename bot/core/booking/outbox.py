@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,12 +22,11 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import sqlalchemy as sa
 
 from bot.core.booking.client import BookingClient, BookingError, BookingRequest, BookingUnavailable
-from bot.core.paths import VAR_DIR
+from bot.core.settings import BookingClientSettings
 from bot.core.stores.location import engine_for, for_logs, is_url, parse_location, sqlite_path
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PATH = VAR_DIR / "booking_outbox.db"
 CONTACT_REQUEST, CANCELLATION, ERASURE = "contact_request", "cancellation", "erasure"
 MAX_BACKOFF_SECONDS = 300
 # Serialises the table creation of action servers starting at once (CREATE TABLE IF NOT
@@ -61,7 +59,10 @@ class Outbox:
     $BOOKING_OUTBOX_URL, then $BOOKING_OUTBOX_PATH, then var/booking_outbox.db."""
 
     def __init__(self, path: Path | str | None = None, clock: Callable[[], float] = time.time, url: Optional[str] = None) -> None:
-        location = path or url or os.environ.get("BOOKING_OUTBOX_URL") or os.environ.get("BOOKING_OUTBOX_PATH") or DEFAULT_PATH
+        location = path or url
+        if not location:
+            read = BookingClientSettings.from_env()
+            location = read.outbox_url or read.outbox_path
         parsed = parse_location(location)
         self.dialect = parsed.get_backend_name()
         # The SQLite file; None for a server database.

@@ -1,9 +1,9 @@
 """The production profile starts only with real secrets from the environment.
 
 Refused: a missing or short value, a placeholder ("change-me", "secret", ...), a value of
-one repeated character, the same value for two secrets, and a value from the local
-development secrets file (var/local-secrets.env: `make run` writes it, and those values
-sit on a developer's disk).
+too few different characters (bot.core.settings.secret_problem, strictly), the same value
+for two secrets, and a value from the local development secrets file (var/local-secrets.env:
+`make run` writes it, and those values sit on a developer's disk).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
 from bot.core.paths import VAR_DIR
+from bot.core.settings import secret_problem
 
 # name -> minimum length
 REQUIRED: Dict[str, int] = {
@@ -26,7 +27,6 @@ REQUIRED: Dict[str, int] = {
     "POSTGRES_PASSWORD": 24,
     "REDIS_PASSWORD": 24,
 }
-PLACEHOLDER_WORDS = ("change", "changeme", "secret", "password", "example", "default", "placeholder", "xxxx", "todo", "test")
 LOCAL_SECRETS = VAR_DIR / "local-secrets.env"
 
 
@@ -49,19 +49,12 @@ def problems(env: Mapping[str, str], local_file: Optional[Path] = LOCAL_SECRETS)
     seen: Dict[str, str] = {}
     for name, minimum in REQUIRED.items():
         value = env.get(name) or ""
-        if not value:
-            found.append(f"{name} is not set")
-            continue
-        lowered = value.lower()
-        if len(value) < minimum:
-            found.append(f"{name} is shorter than {minimum} characters")
-        elif any(word in lowered for word in PLACEHOLDER_WORDS):
-            found.append(f"{name} looks like a placeholder, not a random secret")
-        elif len(set(value)) < 8:
-            found.append(f"{name} has too few different characters to be random")
+        problem = secret_problem(value, minimum, strict=True)
+        if problem:
+            found.append(f"{name} {problem}")
         elif value in local_values:
             found.append(f"{name} is a local development secret (var/local-secrets.env)")
-        if value in seen:
+        if value and value in seen:
             found.append(f"{name} is the same as {seen[value]}: every secret must be its own")
         seen.setdefault(value, name)
     return found

@@ -17,13 +17,14 @@ memory otherwise (the embedded default, one process).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict, deque
-from typing import Any, Collection, Deque, Dict, Iterable, Optional, Set
+from typing import Any, Collection, Deque, Iterable, Mapping, Optional, Set
 
 from rasa.shared.core.events import BotUttered, SessionStarted
+
+from bot.core.settings import ChannelSettings
 
 log = logging.getLogger(__name__)
 
@@ -186,13 +187,9 @@ class SharedLimits:
         self.window = window_seconds
 
     @classmethod
-    def from_env(cls, env: Optional[Dict[str, str]] = None) -> "SharedLimits":
-        env = dict(os.environ if env is None else env)
-        return cls(
-            redis_url=env.get("VEJVISER_REDIS_URL") or None,
-            messages=int(env.get("RATE_LIMIT_MESSAGES") or 30),
-            window_seconds=float(env.get("RATE_LIMIT_WINDOW_SECONDS") or 60),
-        )
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "SharedLimits":
+        read = ChannelSettings.from_env(env)
+        return cls(redis_url=read.redis_url, messages=read.rate_limit_messages, window_seconds=read.rate_limit_window_seconds)
 
     def allow(self, channel: str, sender_id: str) -> bool:
         """Counts a message; False when the sender is over the limit in this window."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -29,13 +28,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.core.privacy import mask_cpr
+from bot.core.settings import MIN_SECRET_CHARS, ChannelSettings, secret_problem
 from bot.rasa.channels import registry
 from bot.rasa.channels.domain_texts import domain_text
 
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "DESK_RASA_TOKEN"
-MIN_TOKEN_LENGTH = 24
 MAX_TEXT = 2000
 HANDOFF_ACTIVE = "handoff_active"
 
@@ -66,12 +65,14 @@ class StaffRelayInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        return cls(str((credentials or {}).get("token") or os.environ.get(TOKEN_ENV, "")))
+        return cls(str((credentials or {}).get("token") or ChannelSettings.from_env().staff_token))
 
     def __init__(self, token: str) -> None:
-        self.token = token if len(token) >= MIN_TOKEN_LENGTH else ""
-        if not self.token:
-            log.warning("staff relay: %s is not set (>= %d characters), so the desk cannot answer", TOKEN_ENV, MIN_TOKEN_LENGTH)
+        # Rasa starts without the desk, so a weak token only switches the relay off.
+        weak = secret_problem(token)
+        self.token = "" if weak else token
+        if weak:
+            log.warning("staff relay: %s %s (needs %d characters), so the desk cannot answer", TOKEN_ENV, weak, MIN_SECRET_CHARS)
 
     def authorised(self, request: Request) -> bool:
         given = request.headers.get("Authorization", "")

@@ -8,21 +8,17 @@ every message, so anyone who knows or guesses an id can write into that conversa
 and it accepts connections from every origin. Here the server issues a long random
 session key signed with a secret; a message is only accepted on a socket that has
 presented a valid key, and the tracker's sender id is derived from the key (the key
-itself is never stored). A reconnecting browser gets the conversation replayed from
+itself is never stored; widget_session.py issues and checks the keys). A reconnecting browser gets the conversation replayed from
 the tracker store with stable message ids, so a reload or a dropped connection neither
 loses nor repeats messages.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
-import os
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
 
@@ -38,6 +34,7 @@ from bot.core.booking_text import when_text
 from bot.core.paths import WEB_DIR
 from bot.core.privacy import mask_cpr
 from bot.core.profile import current_profile
+from bot.core.settings import ChannelSettings
 from bot.rasa.channels import registry
 from bot.rasa.channels.domain_texts import domain_text, tell_cpr_removed
 from bot.rasa.channels.guard import (
@@ -52,6 +49,7 @@ from bot.rasa.channels.guard import (
     shared_limits,
     too_long,
 )
+from bot.rasa.channels.widget_session import SessionKeys, WidgetSettings
 
 log = logging.getLogger(__name__)
 
@@ -63,58 +61,6 @@ MAX_DISPLAY_CHARS = 200
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # A browser re-sends an unacknowledged message after reconnecting, within minutes.
 SEEN_IDS_SECONDS = 24 * 3600
-MIN_SECRET_CHARS = 24
-
-
-class WidgetConfigError(ValueError):
-    """The widget channel is configured wrongly (missing secret, bad origins)."""
-
-
-@dataclass(frozen=True)
-class WidgetSettings:
-    """From the environment; credentials.yml may override the origins."""
-
-    session_secret: bytes
-    allowed_origins: Sequence[str]
-
-    @classmethod
-    def from_env(cls, env: Optional[Dict[str, str]] = None, origins: Optional[str] = None) -> "WidgetSettings":
-        env = dict(os.environ if env is None else env)
-        secret = env.get("WIDGET_SESSION_SECRET", "")
-        if len(secret) < MIN_SECRET_CHARS:
-            raise WidgetConfigError(
-                f"WIDGET_SESSION_SECRET must be set to a random value of at least {MIN_SECRET_CHARS} characters"
-                " (make run creates one in var/local-secrets.env)"
-            )
-        raw_origins = origins if origins is not None else env.get("WIDGET_ALLOWED_ORIGINS", "")
-        allowed = [origin.strip().rstrip("/") for origin in raw_origins.split(",") if origin.strip()]
-        for origin in allowed:
-            if origin == "*" or not re.match(r"^https?://[^/\s]+$", origin):
-                raise WidgetConfigError(f"WIDGET_ALLOWED_ORIGINS: {origin!r} is not an origin like https://www.aalborg.dk")
-        return cls(session_secret=secret.encode(), allowed_origins=tuple(allowed))
-
-
-class SessionKeys:
-    """Issues and checks the browser's session keys: random part + signature."""
-
-    def __init__(self, secret: bytes) -> None:
-        self._secret = secret
-
-    def _mac(self, purpose: bytes, value: str) -> str:
-        return hmac.new(self._secret, purpose + value.encode(), hashlib.sha256).hexdigest()
-
-    def issue(self) -> str:
-        random_part = secrets.token_urlsafe(32)
-        return f"{random_part}.{self._mac(b'key:', random_part)[:32]}"
-
-    def sender_id(self, key: Any) -> Optional[str]:
-        """The tracker's sender id for a valid key, None for anything else."""
-        if not isinstance(key, str) or key.count(".") != 1 or len(key) > 128:
-            return None
-        random_part, signature = key.split(".")
-        if len(random_part) < 40 or not hmac.compare_digest(signature, self._mac(b"key:", random_part)[:32]):
-            return None
-        return "web-" + self._mac(b"sender:", random_part)[:32]
 
 
 def message_id(prefix: str, timestamp: Optional[float]) -> str:
@@ -396,7 +342,7 @@ class WidgetBlueprint(SocketBlueprint):
 def socket_manager() -> Optional[Any]:
     """Several Rasa processes: rooms and emits go through Redis, so a staff answer sent
     by one process reaches a browser connected to another. None: in this process only."""
-    url = os.environ.get("VEJVISER_REDIS_URL")
+    url = ChannelSettings.from_env().redis_url
     if not url:
         return None
     from socketio import AsyncRedisManager

@@ -5,19 +5,19 @@ Started by scripts/run.sh beside the action server (same machine, same outbox fi
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import time
 
 from bot.core.booking.client import BookingClient
 from bot.core.booking.outbox import Outbox, deliver_due
+from bot.core.settings import BookingClientSettings
 
 log = logging.getLogger("vejviser.outbox")
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    interval = float(os.environ.get("BOOKING_OUTBOX_INTERVAL", 5))
+    interval = BookingClientSettings.from_env().outbox_interval_seconds
     outbox, client = Outbox.shared(), BookingClient.shared()
     running = True
 

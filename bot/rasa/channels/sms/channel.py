@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Set, Text
 from urllib.parse import parse_qs
 
@@ -122,7 +121,7 @@ class SmsInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SmsInput":
-        settings = SmsSettings.load(os.environ, credentials or {})
+        settings = SmsSettings.load(overrides=credentials or {})
         settings.check()  # refuses to start with a clear error, e.g. a missing SMS_SENDER_KEY
         return cls(settings)
 

@@ -11,7 +11,6 @@ import re
 from bot.core.contact_details import normalise_phone
 
 SENDER_PREFIX = "sms-"
-MIN_KEY_LENGTH = 24
 
 
 def normalise_number(number: str) -> str:

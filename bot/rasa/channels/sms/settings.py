@@ -1,58 +1,28 @@
-"""SMS channel settings, read from the environment; keys under the channel in
-credentials.yml override them (same names in lower case, e.g. `public_url`)."""
+"""SMS channel settings: the environment's (bot/core/settings.py names the variables), and
+keys under the channel in credentials.yml override them (the field names, e.g. `public_url`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
 from typing import Any, List, Mapping, Optional
 
+from pydantic import Field
+
+from bot.core.settings import SettingsError, SmsEnv, check_secret
 from bot.core.stores.location import is_url
-from bot.core.stores.sms import DEFAULT_PATH
-from bot.rasa.channels.sms.senders import MIN_KEY_LENGTH
 from bot.rasa.channels.sms.twilio import DEFAULT_API_URL
 
-# field name -> environment variable
-ENV_NAMES = {
-    "account_sid": "TWILIO_ACCOUNT_SID",
-    "auth_token": "TWILIO_AUTH_TOKEN",
-    "from_number": "TWILIO_FROM_NUMBER",
-    "messaging_service_sid": "TWILIO_MESSAGING_SERVICE_SID",
-    "api_url": "TWILIO_API_URL",
-    "public_url": "SMS_PUBLIC_URL",
-    "sender_key": "SMS_SENDER_KEY",
-    "store_path": "SMS_STORE_PATH",
-    "store_url": "SMS_STORE_URL",
-}
+# The channel is configured in a way that would be unsafe or cannot send: a settings problem.
+SmsConfigError = SettingsError
 
 
-class SmsConfigError(ValueError):
-    """The channel is configured in a way that would be unsafe or cannot send."""
-
-
-@dataclass(frozen=True)
-class SmsSettings:
-    account_sid: str = ""
-    auth_token: str = field(default="", repr=False)
-    from_number: str = field(default="", repr=False)
-    messaging_service_sid: str = ""
-    api_url: str = DEFAULT_API_URL
-    # The webhook URL as configured at the gateway; behind a proxy the request URL differs.
-    public_url: str = ""
-    sender_key: str = field(default="", repr=False)
-    store_path: str = DEFAULT_PATH
-    # A database shared by several Rasa processes (postgresql://…); wins over store_path.
-    store_url: str = field(default="", repr=False)
+class SmsSettings(SmsEnv):
+    api_url: str = Field(DEFAULT_API_URL, env="TWILIO_API_URL")
 
     @classmethod
-    def load(cls, env: Mapping[str, str], overrides: Optional[Mapping[str, Any]] = None) -> "SmsSettings":
-        values = {}
-        for item in fields(cls):
-            value = (overrides or {}).get(item.name)
-            if value in (None, ""):
-                value = env.get(ENV_NAMES[item.name], "")
-            if value not in (None, ""):
-                values[item.name] = str(value).strip()
-        return cls(**values)
+    def load(cls, env: Optional[Mapping[str, str]] = None, overrides: Optional[Mapping[str, Any]] = None) -> "SmsSettings":
+        # An empty key in credentials.yml leaves the environment's value.
+        given = {name: value for name, value in (overrides or {}).items() if name in cls.__fields__ and value not in (None, "")}
+        return cls(**{name: str(value).strip() for name, value in {**cls.values_in(env), **given}.items()})
 
     @property
     def store_location(self) -> str:
@@ -69,8 +39,10 @@ class SmsSettings:
         if not self.enabled:
             return []
         found = []
-        if len(self.sender_key) < MIN_KEY_LENGTH:
-            found.append(f"SMS_SENDER_KEY must be set to a random value of at least {MIN_KEY_LENGTH} characters")
+        try:
+            check_secret("SMS_SENDER_KEY", self.sender_key)
+        except SettingsError as weak:
+            found.append(str(weak))
         if not self.account_sid:
             found.append("TWILIO_ACCOUNT_SID is missing")
         if not (self.from_number or self.messaging_service_sid):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -22,11 +21,11 @@ from django.views.decorators.http import require_GET
 from bot.core.knowledge import KNOWLEDGE_DIR, Entry, KnowledgeError, load_entries
 from bot.core.knowledge.entries import PROFILE_SOURCE, STALE_AFTER_DAYS, Condition
 from bot.core.paths import PROJECT_ROOT
+from bot.core.settings import KNOWLEDGE_DIR_ENV, PathSettings  # noqa: F401  (the variable's name, for callers)
 from bot.services.desk.cases import card
 from bot.services.desk.cases.views import staff_only
 
 log = logging.getLogger("vejviser.desk")
-KNOWLEDGE_DIR_ENV = "VEJVISER_KNOWLEDGE_DIR"  # as actions/knowledge.py
 ROOT = PROJECT_ROOT
 PROFILE_SOURCE_LABEL = "kommunens egen side"
 MAX_QUERY = 200
@@ -36,7 +35,7 @@ Signature = Tuple[Tuple[str, int, int], ...]
 
 def knowledge_dir() -> Path:
     """The directory the action server reads; a relative path is taken from the repo root."""
-    directory = Path(os.environ.get(KNOWLEDGE_DIR_ENV) or KNOWLEDGE_DIR)
+    directory = PathSettings.from_env().knowledge_dir or KNOWLEDGE_DIR
     return directory if directory.is_absolute() else ROOT / directory
 
 
