@@ -62,4 +62,7 @@ def test_missing_secrets_stop_every_command_with_a_plain_message():
         timeout=60,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "desk: DESK_SECRET_KEY must be a random value of at least 32 characters"
+    assert result.stderr.strip() == (
+        "desk: DESK_SECRET_KEY is not set: it must be set to a random value of at least 32 characters; "
+        "DESK_RASA_TOKEN is not set: it must be set to a random value of at least 24 characters"
+    )
