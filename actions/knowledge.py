@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Text
+from typing import Any, Callable, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -49,7 +49,7 @@ def general_answers() -> Mapping[str, GeneralAnswer]:
     return load_general_answers(knowledge_dir() / "general")
 
 
-def answer_context(profile: MunicipalityProfile, tracker: Tracker) -> AnswerContext:
+def answer_context(profile: MunicipalityProfile, tracker: Tracker, channel: Optional[str] = None) -> AnswerContext:
     values = {**profile.slot_values(), "age_min": str(profile.age_min), "age_max": str(profile.age_max)}
     age = tracker.get_slot("age")
     try:
@@ -61,7 +61,7 @@ def answer_context(profile: MunicipalityProfile, tracker: Tracker) -> AnswerCont
         profile.services,
         {k: str(v) for k, v in values.items()},
         age,
-        channel=tracker.get_latest_input_channel(),
+        channel=channel,
         opening_hours_verified=profile.opening_hours_verified,
     )
 
@@ -83,7 +83,7 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         message = tracker.latest_message or {}
         entries = self._entries()
-        context = answer_context(self._profile(), tracker)
+        context = answer_context(self._profile(), tracker, tracker.get_latest_input_channel())
 
         def applies(entry_id: str) -> bool:
             entry = entries.get(entry_id)

@@ -5,10 +5,10 @@ from pathlib import Path
 from typing import List, Tuple
 
 import yaml
-from rasa.shared.core.domain import Domain
 
 from bot.core.knowledge import load_general_answers
 from bot.core.plain_language import hardest, measure
+from tests.harness.domain import RESPONSES
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LIX = 35
@@ -21,10 +21,6 @@ def widget_texts() -> List[Tuple[str, str]]:
     """The website widget's own interface texts (web/widget/texts.da.json)."""
     texts = json.loads((ROOT / "web/widget/texts.da.json").read_text(encoding="utf-8"))
     return [(f"widget:{key}", text) for key, text in texts.items()]
-
-
-def domain_responses():
-    return Domain.load(str(ROOT / "domain.yml")).responses
 
 
 def general_answer_bubbles():
@@ -46,7 +42,7 @@ def bubble_texts() -> List[Tuple[str, str]]:
     return (
         [
             (name, variation["text"])
-            for name, variations in domain_responses().items()
+            for name, variations in RESPONSES.items()
             for variation in variations
             if variation.get("text")
         ]
@@ -59,7 +55,7 @@ def button_titles() -> List[Tuple[str, str]]:
     labels = yaml.safe_load((ROOT / "actions/content/topic_labels.yml").read_text(encoding="utf-8"))
     titles = [
         (name, button["title"])
-        for name, variations in domain_responses().items()
+        for name, variations in RESPONSES.items()
         for variation in variations
         for button in variation.get("buttons", [])
     ]
