@@ -1,5 +1,6 @@
 """Runs `rasa data validate` and fails on every warning that has no known cause; checks
-the knowledge base (data/knowledge/): fails on a broken entry, lists stale ones as warnings.
+the knowledge base (data/knowledge/, with the topics' general answers in general/): fails
+on a broken entry or answer, lists stale ones as warnings.
 
 Rasa warns "utterance X is not used in any story or rule" also for responses that
 code sends (custom actions, channels, form questions, Rasa's fallback actions). Those are
@@ -11,9 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
+from rasa.shared.core.domain import Domain  # the loader `rasa data validate` and the server use
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 WARNING = re.compile(r"UserWarning: (.*)")
 # Rasa's own default actions send these responses.
@@ -25,17 +27,15 @@ def responses_sent_by_code() -> set:
     code = [ROOT / "actions", ROOT / "bot" / "rasa" / "channels"]
     for module in (path for folder in code for path in folder.rglob("*.py")):
         sent |= set(re.findall(r'"(utter_\w+)"', module.read_text(encoding="utf-8")))
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    answers = yaml.safe_load((ROOT / "actions/content/topic_answers.yml").read_text(encoding="utf-8"))
-    sent |= {response for responses in answers["topics"].values() for response in responses}
-    for form in (domain.get("forms") or {}).values():
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    for form in domain.forms.values():
         sent |= {f"utter_ask_{slot}" for slot in form.get("required_slots", [])}
     return sent
 
 
 def check_knowledge() -> bool:
-    """Every entry well-formed (source, date, variants, plain language); stale ones listed."""
-    sys.path.insert(0, str(ROOT))
+    """Every entry and general answer well-formed (source, date, variants, plain language);
+    stale ones listed."""
     from bot.core.knowledge.__main__ import main as check
 
     return check([]) == 0

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from rasa_sdk import Tracker
 
-from actions.knowledge import ActionAnswerQuestion, entry_button, knowledge_entries, topic_answers
+from actions.knowledge import ActionAnswerQuestion, entry_button, general_answers, knowledge_entries
 from bot.core.knowledge.entries import parse_entry
 from bot.core.profile import load_profile
 
@@ -43,14 +43,15 @@ ENTRIES = {
 }
 
 
-def tracker(intent="ask_su", ranking=(), entities=(), slots=None):
+def tracker(intent="ask_su", ranking=(), entities=(), slots=None, channel=None):
     latest = {
         "text": "et spørgsmål",
         "intent": {"name": intent, "confidence": 0.9},
         "entities": list(entities),
         "knowledge": {"ranking": [{"id": i, "score": s} for i, s in ranking], "thresholds": THRESHOLDS},
     }
-    return Tracker("u", slots or {}, latest, [], False, None, {}, "action_listen")
+    events = [{"event": "user", "text": latest["text"], "input_channel": channel}] if channel else []
+    return Tracker("u", slots or {}, latest, events, False, None, {}, "action_listen")
 
 
 def run(action, dispatcher, the_tracker):
@@ -98,12 +99,19 @@ def test_a_pressed_button_answers_the_entry_it_names(action, dispatcher):
 
 def test_no_confident_entry_gives_the_topics_general_answer(action, dispatcher):
     run(action, dispatcher, tracker(intent="ask_su", ranking=[("su_start", 0.2), ("su_amount", 0.1)]))
-    assert texts(dispatcher) == topic_answers()["ask_su"]
+    sent = texts(dispatcher)
+    assert len(sent) == 3 and sent[0].startswith("SU er penge fra staten, når du tager en uddannelse, som giver SU.")
+    assert sent[2].endswith("Se datoer og beløb på https://www.su.dk")
+    assert [m["buttons"] for m in dispatcher.messages] == [[], [], [{"title": "Book en samtale", "payload": "/book_appointment"}]]
 
 
 def test_an_entry_of_another_municipality_is_passed_over(action, dispatcher):
     run(action, dispatcher, tracker(intent="ask_contact_info", ranking=[("service_local", 0.9), ("su_start", 0.05)]))
-    assert texts(dispatcher) == topic_answers()["ask_contact_info"]
+    # Aalborg's opening hours are not verified: the answer says to call and ask.
+    assert texts(dispatcher) == [
+        f"{AALBORG.contact_name}: {AALBORG.address}. Ring på {AALBORG.phone} og hør, hvornår der er åbent. "
+        f"Se mere på {AALBORG.website}"
+    ]
 
 
 def test_an_entry_for_a_service_this_municipality_does_not_run_is_passed_over(action, dispatcher, tmp_path):
@@ -113,7 +121,37 @@ def test_an_entry_for_a_service_this_municipality_does_not_run_is_passed_over(ac
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     without_workshop = ActionAnswerQuestion(profile=lambda: load_profile(path), entries=lambda: ENTRIES)
     run(without_workshop, dispatcher, tracker(intent="ask_cv_help", ranking=[("cv_workshop", 0.9)]))
-    assert texts(dispatcher) == topic_answers()["ask_cv_help"]
+    assert texts(dispatcher)[0] == "En vejleder kan hjælpe dig med dit CV og dine ansøgninger."
+
+
+def test_the_general_answer_names_the_services_this_municipality_runs(action, dispatcher):
+    run(action, dispatcher, tracker(intent="ask_cv_help"))
+    workshop = "Du kan få hjælp i vores CV-værksted. Her hjælper en vejleder dig med dit CV og dine ansøgninger."
+    assert texts(dispatcher)[0] == workshop
+
+
+def test_the_general_answer_by_sms_has_the_sms_wording(action, dispatcher):
+    run(action, dispatcher, tracker(intent="ask_privacy", channel="sms"))
+    assert texts(dispatcher)[1].startswith(f"Samtalen og dit nummer bliver gemt hos {AALBORG.municipality_name}.")
+    web = type(dispatcher)()
+    run(action, web, tracker(intent="ask_privacy", channel="rest"))
+    assert texts(web)[1].startswith(f"Samtalen bliver gemt hos {AALBORG.municipality_name}.")
+
+
+def test_verified_opening_hours_are_given_in_the_general_answer(dispatcher, tmp_path):
+    data = yaml.safe_load((ROOT / "profiles" / "aalborg.yml").read_text(encoding="utf-8"))
+    data["opening_hours"] = {**(data.get("opening_hours") or {}), "verified": True, "text": "man-fre 9-15"}
+    path = tmp_path / "verified.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    verified = ActionAnswerQuestion(profile=lambda: load_profile(path), entries=lambda: ENTRIES)
+    run(verified, dispatcher, tracker(intent="ask_contact_info"))
+    assert f"Ring på {AALBORG.phone}. Åbent: man-fre 9-15." in texts(dispatcher)[0]
+
+
+def test_a_topic_without_a_general_answer_gets_the_honest_unknown(dispatcher):
+    without = ActionAnswerQuestion(profile=lambda: AALBORG, entries=lambda: ENTRIES, general=lambda: {})
+    run(without, dispatcher, tracker(intent="ask_su"))
+    assert texts(dispatcher) == ["utter_knowledge_unknown"]
 
 
 def test_placeholders_come_from_the_profile(action, dispatcher):
@@ -121,13 +159,13 @@ def test_placeholders_come_from_the_profile(action, dispatcher):
     assert texts(dispatcher)[0] == f"Vi hjælper unge fra {AALBORG.age_min} til {AALBORG.age_max} år."
 
 
-def test_every_topic_has_a_general_answer_in_the_domain(domain):
+def test_every_topic_has_a_general_answer_and_no_placeholder_is_left_unfilled(action, dispatcher):
     from bot.core.knowledge.entries import TOPICS
 
-    answers = topic_answers()
-    assert set(answers) == set(TOPICS)
-    for responses in answers.values():
-        assert responses and all(r in domain["responses"] for r in responses)
+    assert set(general_answers()) == set(TOPICS)
+    for topic in sorted(TOPICS):
+        run(action, dispatcher, tracker(intent=topic))
+    assert dispatcher.messages and all("{" not in m["text"] for m in dispatcher.messages)
 
 
 def test_the_repositorys_entries_load_and_make_valid_buttons():

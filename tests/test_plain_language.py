@@ -6,7 +6,9 @@ from typing import List, Tuple
 
 import yaml
 
+from bot.core.knowledge import load_general_answers
 from bot.core.plain_language import hardest, measure
+from tests.harness.domain import RESPONSES
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LIX = 35
@@ -21,31 +23,43 @@ def widget_texts() -> List[Tuple[str, str]]:
     return [(f"widget:{key}", text) for key, text in texts.items()]
 
 
+def general_answer_bubbles():
+    """The topics' general answers (data/knowledge/general/), every alternative text too."""
+    return [
+        (f"general:{topic}:{number}", bubble)
+        for topic, answer in load_general_answers().items()
+        for number, bubble in enumerate(answer.bubbles, start=1)
+    ]
+
+
 def is_sentence(text: str) -> bool:
     return text.rstrip().endswith((".", "?", "!"))
 
 
 def bubble_texts() -> List[Tuple[str, str]]:
-    """(where, text) for every response variation in the domain, and the widget's own
-    sentences (its labels are checked like buttons)."""
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return [
-        (name, variation["text"])
-        for name, variations in domain["responses"].items()
-        for variation in variations
-        if variation.get("text")
-    ] + [(where, text) for where, text in widget_texts() if is_sentence(text)]
+    """(where, text) for every response variation in the domain, every general topic
+    answer, and the widget's own sentences (its labels are checked like buttons)."""
+    return (
+        [
+            (name, variation["text"])
+            for name, variations in RESPONSES.items()
+            for variation in variations
+            if variation.get("text")
+        ]
+        + [(where, text) for where, bubble in general_answer_bubbles() for text in bubble.all_texts()]
+        + [(where, text) for where, text in widget_texts() if is_sentence(text)]
+    )
 
 
 def button_titles() -> List[Tuple[str, str]]:
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     labels = yaml.safe_load((ROOT / "actions/content/topic_labels.yml").read_text(encoding="utf-8"))
     titles = [
         (name, button["title"])
-        for name, variations in domain["responses"].items()
+        for name, variations in RESPONSES.items()
         for variation in variations
         for button in variation.get("buttons", [])
     ]
+    titles += [(where, title) for where, bubble in general_answer_bubbles() for title, _ in bubble.buttons]
     titles += [("topic_labels", label) for label in labels["intents"].values()]
     titles += [(where, text) for where, text in widget_texts() if not is_sentence(text)]
     return titles + [("topic_labels", labels["none_of_them"])]

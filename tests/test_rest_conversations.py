@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.harness.knowledge import entry_texts
+from tests.harness.knowledge import entry_texts, general_messages
 from tests.harness.services import Assistant, texts
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
@@ -105,6 +105,19 @@ def test_two_stage_fallback_asks_mente_du_then_rephrase_then_hands_off(servers):
     assert gave_up[0] == "Jeg forstår dig desværre ikke. Jeg giver dig videre til en medarbejder."
     # Then the hand-off itself: live or a message, depending on the time of day.
     assert gave_up[1].startswith(("Jeg giver dig videre til en medarbejder her i chatten", "Der er ingen medarbejdere"))
+
+
+def test_a_topic_button_gets_the_topics_general_answer_with_its_buttons(servers):
+    """The general answers live in data/knowledge/general/; the texts reach the user as they
+    read there, the profile's values filled in, each bubble with its buttons."""
+    user = new_user()
+    servers.say(user, "hej")
+    replies = servers.say(user, "/ask_vejledningscafe")
+    expected = general_messages("ask_vejledningscafe")
+    assert texts(replies) == [m["text"] for m in expected]
+    assert texts(replies)[0] == "Vejledningscaféen er et sted, hvor unge kan få hjælp til uddannelse, job og penge."
+    assert [m.get("buttons", []) for m in replies] == [m["buttons"] for m in expected]
+    assert replies[-1]["buttons"] == [{"title": "Book en samtale", "payload": "/book_appointment"}]
 
 
 def test_choosing_a_guess_answers_that_topic(servers):

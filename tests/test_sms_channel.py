@@ -145,6 +145,15 @@ def test_numbered_options_map_back_to_the_buttons(sms):
     assert "https://www.su.dk" in su and "minSU" in su
 
 
+def test_the_general_answer_by_sms_has_its_sms_wording(sms):
+    """The privacy topic's general answer (data/knowledge/general/) has an SMS alternative."""
+    number = sms.new_number()
+    sms.say(number, "hej")
+    privacy = sms.say_all(number, "2")  # "Om dine data"
+    assert "Samtalen og dit nummer bliver gemt hos Aalborg Kommune" in privacy
+    assert "dage efter din sidste sms" in privacy and "Taler du med en medarbejder" not in privacy
+
+
 def test_an_options_words_choose_it(sms):
     number = sms.new_number()
     sms.say(number, "hej")

@@ -1,4 +1,4 @@
-"""The domain's responses as Rasa loads them (the SMS tests render them as a phone shows them)."""
+"""The domain's responses as Rasa loads them (the SMS and plain-language tests read them)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""What a knowledge entry looks like when the assistant sends it (for conversation tests)."""
+"""What a knowledge entry or a topic's general answer looks like when the assistant sends
+it (for conversation tests)."""
 
 
-from typing import List, Tuple
+from typing import Any, Dict, List, Tuple
 
-from actions.knowledge import answer_context, knowledge_entries
+from actions.knowledge import answer_context, general_answers, knowledge_entries
 from bot.core.knowledge import render, source_link
 from bot.core.paths import PROJECT_ROOT
 from bot.core.profile import load_profile
@@ -24,3 +25,9 @@ def entry_texts(entry_id: str, profile: str = "aalborg") -> Tuple[List[str], str
     entry = knowledge_entries()[entry_id]
     context = answer_context(load_profile(ROOT / "profiles" / f"{profile}.yml"), NoSlots())
     return render(entry, context), f"Læs mere: {source_link(entry, context)}"
+
+
+def general_messages(topic: str, profile: str = "aalborg", channel: str = "rest") -> List[Dict[str, Any]]:
+    """The topic's general answer as the assistant sends it: text and buttons per bubble."""
+    context = answer_context(load_profile(ROOT / "profiles" / f"{profile}.yml"), NoSlots(), channel)
+    return general_answers()[topic].messages(context)

@@ -1,7 +1,8 @@
 """The knowledge base: specific, sourced answers to the questions young people ask.
 
 Entries live as data in `data/knowledge/*.yml` (docs/knowledge-base.md). `entries` reads
-and checks them; `choice` decides, from a retrieval ranking, whether to answer one entry,
+and checks them; `general` the topics' general answers (`data/knowledge/general/`), said
+when no entry answers; `choice` decides, from a retrieval ranking, whether to answer one entry,
 to ask "Mente du ...?" between two, or to answer none. No Rasa imports: the NLU
 component, the action server, the desk and `make validate` all use this package.
 """
@@ -19,17 +20,21 @@ from bot.core.knowledge.entries import (
     source_link,
     stale_entries,
 )
+from bot.core.knowledge.general import GENERAL_DIR, GeneralAnswer, load_general_answers
 
 __all__ = [
     "KNOWLEDGE_DIR",
     "AnswerContext",
     "Choice",
     "Entry",
+    "GENERAL_DIR",
+    "GeneralAnswer",
     "KnowledgeError",
     "Thresholds",
     "choose",
     "load_entries",
     "load_file",
+    "load_general_answers",
     "offer_button",
     "render",
     "source_link",

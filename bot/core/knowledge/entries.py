@@ -1,7 +1,8 @@
 """Knowledge entries: the format of `data/knowledge/*.yml`, read and checked.
 
 Also which entries apply to a municipality profile and a young person, how an entry's
-bubbles are rendered, and which entries are stale.
+bubbles are rendered, and which entries are stale. The checks of a bubble, a source and a
+date are shared with the topics' general answers (general.py).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ OFFERS = {"book": ("Book en samtale", "/book_appointment"), "human": ("Tal med e
 PLACEHOLDERS = frozenset(
     {
         "municipality_name", "unit_name", "contact_name", "unit_address", "unit_phone", "unit_website", "age_min", "age_max",
-        "conversation_retention_days", "closed_case_retention_days",
+        "conversation_retention_days", "closed_case_retention_days", "opening_hours_text",
     }
 )
 # A local entry's source may be the municipality's own site, taken from the profile.
@@ -50,7 +51,7 @@ PROFILE_SOURCE = "{unit_website}"
 ENTRY_FIELDS = frozenset(
     {"id", "topic", "title", "questions", "answer", "source", "checked", "holds_for", "offer", "when", "alternatives", "note"}
 )
-CONDITION_KEYS = frozenset({"profile", "service", "without_service", "age"})
+CONDITION_KEYS = frozenset({"profile", "service", "without_service", "age", "channel", "opening_hours_verified"})
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _ID = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 # A sum of money or a limit in an answer ("15.500 kr", "7.426 kr.", "12 kg" is not money).
@@ -70,6 +71,8 @@ class Condition:
     services: Tuple[str, ...] = ()
     without_services: Tuple[str, ...] = ()
     age: Optional[Tuple[int, int]] = None
+    channels: Tuple[str, ...] = ()
+    opening_hours_verified: Optional[bool] = None
 
     @classmethod
     def from_mapping(cls, data: Optional[Mapping[str, Any]], where: str) -> "Condition":
@@ -85,11 +88,16 @@ class Condition:
             if not (isinstance(age, Sequence) and len(age) == 2 and all(isinstance(a, int) for a in age) and age[0] <= age[1]):
                 raise KnowledgeError(f"{where}: `when.age` must be [lowest, highest] in whole years")
             age = (int(age[0]), int(age[1]))
+        verified = data.get("opening_hours_verified")
+        if verified is not None and not isinstance(verified, bool):
+            raise KnowledgeError(f"{where}: `when.opening_hours_verified` must be true or false")
         return cls(
             profiles=_names(data.get("profile")),
             services=_names(data.get("service")),
             without_services=_names(data.get("without_service")),
             age=age,
+            channels=_names(data.get("channel")),
+            opening_hours_verified=verified,
         )
 
     def holds(self, context: "AnswerContext") -> bool:
@@ -100,6 +108,10 @@ class Condition:
         if any(context.services.get(name, False) for name in self.without_services):
             return False
         if self.age and context.age is not None and not self.age[0] <= context.age <= self.age[1]:
+            return False
+        if self.channels and context.channel not in self.channels:
+            return False
+        if self.opening_hours_verified is not None and context.opening_hours_verified != self.opening_hours_verified:
             return False
         return True
 
@@ -153,39 +165,52 @@ class Entry:
         return [self.answer] + [alternative.answer for alternative in self.alternatives]
 
     def staleness(self, today: dt.date) -> Tuple[Optional[int], Optional[int]]:
-        """(days since checked, if over the limit; the amounts' year, if past): the one rule
-        that both the English reasons here and the desk's Danish ones are worded from."""
-        age_days = (today - self.checked).days
-        past_year = self.holds_for if self.holds_for is not None and self.holds_for < today.year else None
-        return (age_days if age_days > STALE_AFTER_DAYS else None), past_year
+        return staleness(self.checked, self.holds_for, today)
 
     def stale_reasons(self, today: dt.date) -> List[str]:
         """Why staff should check this entry again (empty when it is current)."""
-        age_days, past_year = self.staleness(today)
-        reasons = []
-        if age_days is not None:
-            reasons.append(f"checked {age_days} days ago (more than {STALE_AFTER_DAYS})")
-        if past_year is not None:
-            reasons.append(f"its amounts hold for {past_year}")
-        return reasons
+        return stale_reasons(self.checked, self.holds_for, today)
+
+
+def staleness(checked: dt.date, holds_for: Optional[int], today: dt.date) -> Tuple[Optional[int], Optional[int]]:
+    """(days since checked, if over the limit; the amounts' year, if past): the one rule
+    that both the English reasons here and the desk's Danish ones are worded from."""
+    age_days = (today - checked).days
+    past_year = holds_for if holds_for is not None and holds_for < today.year else None
+    return (age_days if age_days > STALE_AFTER_DAYS else None), past_year
+
+
+def stale_reasons(checked: dt.date, holds_for: Optional[int], today: dt.date) -> List[str]:
+    age_days, past_year = staleness(checked, holds_for, today)
+    reasons = []
+    if age_days is not None:
+        reasons.append(f"checked {age_days} days ago (more than {STALE_AFTER_DAYS})")
+    if past_year is not None:
+        reasons.append(f"its amounts hold for {past_year}")
+    return reasons
 
 
 @dataclass(frozen=True)
 class AnswerContext:
-    """What decides which entries apply: the municipality profile and, when known, the age."""
+    """What decides which entries apply: the municipality profile and, when known, the age
+    and the channel the message came in on."""
 
     profile_id: str
     services: Mapping[str, bool]
     values: Mapping[str, str]
     age: Optional[int] = None
+    channel: Optional[str] = None
+    opening_hours_verified: bool = False
+
+
+def fill(text: str, context: AnswerContext) -> str:
+    """The text with the profile's values put in for its placeholders."""
+    return _PLACEHOLDER.sub(lambda match: str(context.values.get(match.group(1), match.group(0))), text)
 
 
 def render(entry: Entry, context: AnswerContext) -> List[str]:
     """The entry's bubbles for this profile and person, placeholders filled."""
-    def fill(match: re.Match) -> str:
-        return str(context.values.get(match.group(1), match.group(0)))
-
-    return [_PLACEHOLDER.sub(fill, text) for text in entry.answer_for(context)]
+    return [fill(text, context) for text in entry.answer_for(context)]
 
 
 def source_link(entry: Entry, context: AnswerContext) -> str:
@@ -217,14 +242,19 @@ def load_entries(directory: Path = KNOWLEDGE_DIR) -> List[Entry]:
 
 
 def load_file(path: Path) -> List[Entry]:
+    return [parse_entry(raw, path.name) for raw in read_list(path, "entries")]
+
+
+def read_list(path: Path, key: str) -> List[Any]:
+    """The non-empty list under `key` in a knowledge file (`entries`, or `topics`)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise KnowledgeError(f"{path.name}: not valid YAML: {error}") from error
-    raw_entries = data.get("entries") if isinstance(data, Mapping) else None
-    if not isinstance(raw_entries, list) or not raw_entries:
-        raise KnowledgeError(f"{path.name}: needs a non-empty list `entries`")
-    return [parse_entry(raw, path.name) for raw in raw_entries]
+    items = data.get(key) if isinstance(data, Mapping) else None
+    if not isinstance(items, list) or not items:
+        raise KnowledgeError(f"{path.name}: needs a non-empty list `{key}`")
+    return items
 
 
 def parse_entry(raw: Any, file: str) -> Entry:
@@ -248,20 +278,9 @@ def parse_entry(raw: Any, file: str) -> Entry:
         raise KnowledgeError(f"{where}: needs at least {MIN_QUESTIONS} question variants, has {len(questions)}")
     if len({q.casefold() for q in questions}) != len(questions):
         raise KnowledgeError(f"{where}: a question variant is written twice")
-    source = str(raw.get("source") or "")
-    if not (_URL.match(source) or source == PROFILE_SOURCE):
-        raise KnowledgeError(f"{where}: `source` must be the https link of the page that states the rule")
-    checked = raw.get("checked")
-    if isinstance(checked, str):
-        try:
-            checked = dt.date.fromisoformat(checked)
-        except ValueError:
-            checked = None
-    if not isinstance(checked, dt.date):
-        raise KnowledgeError(f"{where}: `checked` must be the date (YYYY-MM-DD) the answer was read against its source")
-    holds_for = raw.get("holds_for")
-    if holds_for is not None and not isinstance(holds_for, int):
-        raise KnowledgeError(f"{where}: `holds_for` must be a year")
+    source = parse_source(raw.get("source"), where)
+    checked = parse_checked(raw.get("checked"), where)
+    holds_for = parse_holds_for(raw.get("holds_for"), where)
     offer = raw.get("offer")
     if offer is not None and offer not in OFFERS:
         raise KnowledgeError(f"{where}: `offer` must be one of {sorted(OFFERS)}")
@@ -287,9 +306,38 @@ def parse_entry(raw: Any, file: str) -> Entry:
         alternatives=tuple(alternatives),
         note=str(raw.get("note") or ""),
     )
-    if holds_for is None and any(_AMOUNT.search(text) for answer in entry.all_answers() for text in answer):
+    if holds_for is None and any(names_amount(text) for answer in entry.all_answers() for text in answer):
         raise KnowledgeError(f"{where}: the answer names an amount, so it needs `holds_for` (the year it holds for)")
     return entry
+
+
+def parse_source(value: Any, where: str) -> str:
+    source = str(value or "")
+    if not (_URL.match(source) or source == PROFILE_SOURCE):
+        raise KnowledgeError(f"{where}: `source` must be the https link of the page that states the rule")
+    return source
+
+
+def parse_checked(value: Any, where: str) -> dt.date:
+    checked = value
+    if isinstance(checked, str):
+        try:
+            checked = dt.date.fromisoformat(checked)
+        except ValueError:
+            checked = None
+    if not isinstance(checked, dt.date):
+        raise KnowledgeError(f"{where}: `checked` must be the date (YYYY-MM-DD) the answer was read against its source")
+    return checked
+
+
+def parse_holds_for(value: Any, where: str) -> Optional[int]:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise KnowledgeError(f"{where}: `holds_for` must be a year")
+    return value
+
+
+def names_amount(text: str) -> bool:
+    return bool(_AMOUNT.search(text))
 
 
 def _strings(value: Any, where: str, name: str) -> Tuple[str, ...]:
@@ -303,15 +351,20 @@ def _answer(value: Any, where: str) -> Tuple[str, ...]:
     if not 1 <= len(bubbles) <= MAX_BUBBLES:
         raise KnowledgeError(f"{where}: the answer needs 1-{MAX_BUBBLES} bubbles")
     for number, text in enumerate(bubbles, start=1):
-        unknown = set(_PLACEHOLDER.findall(text)) - PLACEHOLDERS
-        if unknown:
-            raise KnowledgeError(f"{where}: bubble {number} uses unknown placeholder(s) {sorted(unknown)}")
-        score = measure(text)
-        if score.lix > MAX_LIX:
-            raise KnowledgeError(f"{where}: bubble {number} has LIX {score.lix:.1f} (at most {MAX_LIX}): {text!r}")
-        if score.words > MAX_WORDS_PER_BUBBLE:
-            raise KnowledgeError(f"{where}: bubble {number} has {score.words} words (at most {MAX_WORDS_PER_BUBBLE})")
+        check_bubble(text, f"{where}: bubble {number}")
     return bubbles
+
+
+def check_bubble(text: str, where: str) -> None:
+    """One message bubble: known placeholders only, plain language (LIX, length)."""
+    unknown = set(_PLACEHOLDER.findall(text)) - PLACEHOLDERS
+    if unknown:
+        raise KnowledgeError(f"{where} uses unknown placeholder(s) {sorted(unknown)}")
+    score = measure(text)
+    if score.lix > MAX_LIX:
+        raise KnowledgeError(f"{where} has LIX {score.lix:.1f} (at most {MAX_LIX}): {text!r}")
+    if score.words > MAX_WORDS_PER_BUBBLE:
+        raise KnowledgeError(f"{where} has {score.words} words (at most {MAX_WORDS_PER_BUBBLE})")
 
 
 def stale_entries(entries: Iterable[Entry], today: Optional[dt.date] = None) -> List[Tuple[Entry, List[str]]]:
