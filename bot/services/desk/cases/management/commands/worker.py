@@ -1,4 +1,5 @@
-"""`worker`: sync cases from the tracker store every 5 s and apply retention every hour, until stopped."""
+"""`worker`: sync cases and the dashboard's counts from the tracker store every 5 s and apply
+retention every hour, until stopped."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from bot.services.desk.cases.management.commands._migrated import migrate
 from bot.services.desk.cases.retention import purge
 from bot.services.desk.cases.sync import sync_cases
+from bot.services.desk.insight.aggregate import record_stale_answers, refresh_insight
 
 log = logging.getLogger("vejviser.desk")
 SYNC_SECONDS = 5
@@ -20,7 +22,7 @@ PURGE_SECONDS = 3600
 
 
 class Command(BaseCommand):
-    help = "Sync cases every 5 s and purge every hour, until stopped."
+    help = "Sync cases and dashboard counts every 5 s and purge every hour, until stopped."
 
     def handle(self, *args: Any, **options: Any) -> None:
         migrate()
@@ -29,6 +31,8 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 sync_cases()
+                refresh_insight()
+                record_stale_answers()
                 if time.monotonic() >= next_purge:
                     purge(timezone.now())
                     next_purge = time.monotonic() + PURGE_SECONDS
