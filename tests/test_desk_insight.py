@@ -5,6 +5,7 @@ for a hand-off waiting longer than the profile promises."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import time
@@ -14,6 +15,7 @@ import pytest
 
 from tests.harness.desk import desk, desk_services, handoff, make_user, slot, start_desk_django, write_conversation
 from tests.harness.insight import answered, from_action, said, seed_aggregates, session_start
+from tests.harness.postgres import fresh_name, postgres  # noqa: F401 - the fixture
 
 start_desk_django()  # before the desk's models are imported
 
@@ -24,6 +26,7 @@ from django.utils import timezone  # noqa: E402
 
 from bot.core.knowledge import load_entries  # noqa: E402
 from bot.core.profile import current_profile  # noqa: E402
+from bot.core.stores.conversations import ConversationStore  # noqa: E402
 from bot.services.desk.cases.knowledge import knowledge_dir  # noqa: E402
 from bot.services.desk.cases.models import Case  # noqa: E402
 from bot.services.desk.cases.sync import sync_cases  # noqa: E402
@@ -41,9 +44,9 @@ def login(role: str = "advisor") -> Client:
     return client
 
 
-def hold_conversations(tracker) -> None:
+def hold_conversations(tracker, write=write_conversation) -> None:
     """Three conversations as Rasa writes them: one per channel."""
-    write_conversation(
+    write(
         tracker,
         SENDERS[0],
         [
@@ -57,7 +60,7 @@ def hold_conversations(tracker) -> None:
             slot("handoff_request", handoff(reason="crisis", request_id="r" * 32)),
         ],
     )
-    write_conversation(
+    write(
         tracker,
         SENDERS[1],
         [
@@ -68,7 +71,7 @@ def hold_conversations(tracker) -> None:
             *from_action("action_change_booking", "utter_booking_cancelled"),
         ],
     )
-    write_conversation(tracker, SENDERS[2], [*session_start(), said("hej", "greet", "rest"), *answered("utter_greet")])
+    write(tracker, SENDERS[2], [*session_start(), said("hej", "greet", "rest"), *answered("utter_greet")])
 
 
 def totals(channel: str) -> dict:
@@ -189,6 +192,36 @@ def test_a_batch_boundary_does_not_count_a_conversation_twice(desk, monkeypatch)
     refresh_insight()
     assert [totals(c)["conversations"] for c in ("widget", "sms", "rest")] == [1, 1, 1]
     assert totals("widget")["user_messages"] == 3 and totals("sms")["bookings_made"] == 1
+
+
+def write_to_postgres(url: str, sender_id: str, events: list) -> None:
+    """As write_conversation, into a PostgreSQL tracker store (Rasa's SQLTrackerStore)."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    found = sa.engine.make_url(url)
+    store = SQLTrackerStore(
+        dialect="postgresql",
+        host=found.host,
+        port=found.port,
+        db=found.database,
+        username=found.username,
+        password=found.password,
+    )
+    try:
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender_id, events, slots=[])))
+    finally:
+        store.engine.dispose()
+
+
+def test_the_step_reads_a_postgresql_tracker_store_as_in_production(desk, postgres):  # noqa: F811
+    url = postgres.create_database(fresh_name())
+    hold_conversations(url, write_to_postgres)
+    assert refresh_insight(ConversationStore(url)) > 0
+    assert totals("widget")["crisis_answers"] == 1 and totals("sms")["bookings_made"] == 1
+    assert [totals(c)["conversations"] for c in ("widget", "sms", "rest")] == [1, 1, 1]
+    assert refresh_insight(ConversationStore(url)) == 0
 
 
 def test_stale_answers_are_counted_once_a_day_and_shown(desk):

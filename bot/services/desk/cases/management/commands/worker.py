@@ -31,11 +31,14 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 sync_cases()
-                refresh_insight()
-                record_stale_answers()
                 if time.monotonic() >= next_purge:
                     purge(timezone.now())
                     next_purge = time.monotonic() + PURGE_SECONDS
             except Exception:  # noqa: BLE001 - a bad round must not stop the worker; it is logged
                 log.exception("desk worker round failed")
+            try:  # apart, so a fault in the statistics never holds up cases or retention
+                refresh_insight()
+                record_stale_answers()
+            except Exception:  # noqa: BLE001 - as above
+                log.exception("desk worker: dashboard counts failed")
             time.sleep(SYNC_SECONDS)
