@@ -12,7 +12,7 @@ export VEJVISER_PROFILE := profiles/$(PROFILE).yml
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run run-production production-secrets production-desk-admin services test validate shell bench bench-knowledge bench-channels bench-load soak fuzz lint lock desk-admin
+.PHONY: help setup train run run-production production-secrets production-desk-admin services test validate shell bench bench-knowledge bench-channels bench-insight bench-load soak fuzz lint lock desk-admin
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ bench: train ## Compare our NLU pipeline with Rasa's default pipeline; knowledge
 
 bench-knowledge: train ## Only the knowledge held-out set: scores per topic, confusion picture (results/bench/)
 	$(BIN)/python -m bench.knowledge_bench
+
+bench-insight: setup ## Only the staff dashboard: /insight/ with a year of aggregates for 50,000 conversations (~1 min)
+	$(BIN)/python -m bench.insight_bench
 
 bench-channels: train ## Only the channel benchmark: widget, REST and SMS latency, Rasa memory (~2 min)
 	$(BIN)/python -m bench.channels_bench

@@ -215,6 +215,48 @@ class ConversationStore:
                 found.append((row.id, row.sender_id, value))
         return found
 
+    def events_after(self, after_id: int, limit: int) -> List[Dict[str, Any]]:
+        """Up to `limit` events of every conversation with an id above `after_id`, oldest
+        first: id, conversation, type, timestamp, intent, action and data (for statistics)."""
+        query = sa.select(EVENTS).where(EVENTS.c.id > after_id).order_by(EVENTS.c.id).limit(limit)
+        return [
+            {
+                "id": row.id,
+                "sender_id": row.sender_id,
+                "type": row.type_name,
+                "timestamp": row.timestamp,
+                "intent": row.intent_name,
+                "action": row.action_name,
+                "data": _data(row.data),
+            }
+            for row in self._rows(query)
+        ]
+
+    def conversation_states(self, sender_ids: Iterable[str], up_to_id: int) -> Dict[str, Tuple[bool, Optional[str]]]:
+        """For each conversation as of event `up_to_id`: whether its next user message is the
+        first of a session (none yet, or a session started since the last one), and the input
+        channel of its last user message."""
+        names = sorted(set(sender_ids))
+        started = sa.func.max(sa.case((EVENTS.c.type_name == "session_started", EVENTS.c.id)))
+        said = sa.func.max(sa.case((EVENTS.c.type_name == "user", EVENTS.c.id)))
+        states: Dict[str, Tuple[bool, Optional[str]]] = {name: (True, None) for name in names}
+        for start in range(0, len(names), 500):  # an IN list every database takes
+            query = (
+                sa.select(EVENTS.c.sender_id, started.label("started"), said.label("said"))
+                .where(EVENTS.c.sender_id.in_(names[start : start + 500]), EVENTS.c.id <= up_to_id)
+                .group_by(EVENTS.c.sender_id)
+            )
+            last_said = {}
+            for row in self._rows(query):
+                states[row.sender_id] = (row.said is None or (row.started is not None and row.started > row.said), None)
+                if row.said is not None:
+                    last_said[row.said] = row.sender_id
+            if last_said:
+                for row in self._rows(sa.select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.id.in_(list(last_said)))):
+                    channel = _data(row.data).get("input_channel")
+                    states[last_said[row.id]] = (states[last_said[row.id]][0], channel if isinstance(channel, str) else None)
+        return states
+
     def max_event_id(self) -> int:
         rows = self._rows(sa.select(sa.func.max(EVENTS.c.id)))
         return int(rows[0][0] or 0) if rows else 0

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "axes",
     "bot.services.desk.cases",
+    "bot.services.desk.insight",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

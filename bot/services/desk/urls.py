@@ -2,10 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from bot.services.desk.cases import knowledge, views
+from bot.services.desk.insight import views as insight
 
 urlpatterns = [
     path("health", views.health, name="health"),
     path("static/<str:name>", views.static_file, name="static"),
+    path("static/insight/<str:name>", insight.script, name="insight_script"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="desk/login.html", redirect_authenticated_user=True),
@@ -25,4 +27,6 @@ urlpatterns = [
     path("cases/<int:case_id>/delete", views.delete, name="delete"),
     path("knowledge/", knowledge.knowledge, name="knowledge"),
     path("audit/", views.audit_log, name="audit"),
+    path("insight/", insight.dashboard, name="insight"),
+    path("insight/<slug:slug>.csv", insight.table_csv, name="insight_csv"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.booking.client import BookingError
+from bot.core.profile import current_profile
 from bot.services.desk.cases import card
 from bot.services.desk.cases.forms import NoteForm, ReplyForm
 from bot.services.desk.cases.models import ACTIVE, CLOSED, OPEN, TAKEN, AuditEntry, Case, Note
@@ -111,6 +113,12 @@ def _card(case: Case) -> Dict[str, Any]:
     }
 
 
+def waits_too_long(case: Case, now: Any, promised_minutes: int) -> bool:
+    """A hand-off nobody has taken yet, waiting longer than the profile promises the user."""
+    since = case.requested_at or case.created_at
+    return case.kind == Case.HANDOFF and case.status == OPEN and now - since > timedelta(minutes=promised_minutes)
+
+
 @staff_only
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
@@ -125,8 +133,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(status=CLOSED).order_by("-closed_at")[:200]
     else:
         cases = cases.filter(status__in=ACTIVE).order_by("-urgent", "-created_at")
-    rows = [{"case": c, "labels": _card(c)} for c in cases]
-    return render(request, "desk/queue.html", {"rows": rows, "closed": closed, "now": timezone.now()})
+    now, promised = timezone.now(), current_profile().handoff_wait_minutes
+    rows = [{"case": c, "labels": _card(c), "overdue": waits_too_long(c, now, promised)} for c in cases]
+    context = {"rows": rows, "closed": closed, "now": now, "promised_minutes": promised}
+    return render(request, "desk/queue.html", context)
 
 
 @staff_only

@@ -1,4 +1,5 @@
-"""`worker`: sync cases from the tracker store every 5 s and apply retention every hour, until stopped."""
+"""`worker`: sync cases and the dashboard's counts from the tracker store every 5 s and apply
+retention every hour, until stopped."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from bot.services.desk.cases.management.commands._migrated import migrate
 from bot.services.desk.cases.retention import purge
 from bot.services.desk.cases.sync import sync_cases
+from bot.services.desk.insight.aggregate import record_stale_answers, refresh_insight
 
 log = logging.getLogger("vejviser.desk")
 SYNC_SECONDS = 5
@@ -20,7 +22,7 @@ PURGE_SECONDS = 3600
 
 
 class Command(BaseCommand):
-    help = "Sync cases every 5 s and purge every hour, until stopped."
+    help = "Sync cases and dashboard counts every 5 s and purge every hour, until stopped."
 
     def handle(self, *args: Any, **options: Any) -> None:
         migrate()
@@ -34,4 +36,9 @@ class Command(BaseCommand):
                     next_purge = time.monotonic() + PURGE_SECONDS
             except Exception:  # noqa: BLE001 - a bad round must not stop the worker; it is logged
                 log.exception("desk worker round failed")
+            try:  # apart, so a fault in the statistics never holds up cases or retention
+                refresh_insight()
+                record_stale_answers()
+            except Exception:  # noqa: BLE001 - as above
+                log.exception("desk worker: dashboard counts failed")
             time.sleep(SYNC_SECONDS)

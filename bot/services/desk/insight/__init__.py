@@ -1,0 +1,1 @@
+"""The staff dashboard /insight/: daily aggregates per channel read from the tracker store."""
