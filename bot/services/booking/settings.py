@@ -37,7 +37,7 @@ class BookingSettings:
         if token.strip().lower() in PLACEHOLDER_TOKENS or len(token) < MIN_TOKEN_LENGTH:
             raise SettingsError(
                 f"BOOKING_API_TOKEN must be a random value of at least {MIN_TOKEN_LENGTH} characters "
-                "(scripts/run.sh makes one per run; production sets its own)"
+                "(`make run` makes one per run; production sets its own)"
             )
         try:
             return cls(
