@@ -105,12 +105,15 @@ def migrate(env: Mapping[str, str]) -> None:
 
 
 def run(env: Mapping[str, str]) -> int:
-    from honcho.manager import Manager
+    from honcho import manager as honcho_manager
 
+    # honcho kills what has not stopped 5 s after Ctrl-C; Rasa's graceful stop may take
+    # longer. 30 s, as the production profile and the tests wait.
+    honcho_manager.KILL_WAIT = 30
     migrate(env)
     for line in where(env):
         print(line, flush=True)
-    manager = Manager()
+    manager = honcho_manager.Manager()
     for name, argv in run_commands(env):
         # exec: the shell honcho starts becomes the process, so its signals reach it directly.
         manager.add_process(name, "exec " + shlex.join(argv), env=dict(env), cwd=str(PROJECT_ROOT))
