@@ -18,6 +18,7 @@ import argparse
 import os
 import secrets
 import shlex
+import signal
 import subprocess
 import sys
 from typing import Dict, List, Mapping, Optional, Tuple
@@ -125,16 +126,26 @@ def shell(env: Mapping[str, str]) -> int:
     LOG_DIR.mkdir(exist_ok=True)
     logs = {"booking": "booking.log", "outbox-relay": "outbox.log", "actions": "actions.log"}
     helpers = [Supervised(name, command(name, env), env, LOG_DIR / log, health_url(name, env)) for name, log in logs.items()]
+    # The helpers run in their own sessions: a closed terminal or a SIGTERM must still stop them.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, _frame: sys.exit(128 + number))
+    chat: Optional[subprocess.Popen] = None
     try:
         for helper in helpers:
             helper.start().wait_up()
-        rasa_shell = [sys.executable, "-m", "rasa", "shell", "--model", str(MODEL), "--endpoints", str(RASA_FILES["endpoints"])]
-        return subprocess.call(rasa_shell, cwd=PROJECT_ROOT, env=dict(env))
+        chat_command = [sys.executable, "-m", "rasa", "shell", "--model", str(MODEL), "--endpoints", str(RASA_FILES["endpoints"])]
+        chat = subprocess.Popen(chat_command, cwd=PROJECT_ROOT, env=dict(env))
+        return chat.wait()
     except KeyboardInterrupt:
         return 130
     finally:
+        if chat is not None and chat.poll() is None:
+            chat.terminate()
+            chat.wait(timeout=30)
         for helper in helpers:
-            helper.stop()
+            helper.terminate()
+        for helper in helpers:
+            helper.wait_stopped()
             helper.close()
 
 
