@@ -35,12 +35,12 @@ services: ## Install Debian's postgresql, redis-server and nginx-light when miss
 	@scripts/ensure_services.sh
 
 desk-admin: setup ## Create a staff desk account (asks for its password): make desk-admin NAME=anna [ROLE=advisor]
-	@source scripts/local_env.sh && $(BIN)/python -m bot.services.desk create-user --username "$${NAME:-admin}" --role "$${ROLE:-admin}"
+	@source scripts/local_env.sh && $(BIN)/python -m bot.services.desk create_user --username "$${NAME:-admin}" --role "$${ROLE:-admin}"
 
 validate: setup ## Check training data and domain (fails on any warning)
 	$(BIN)/python scripts/validate.py
 
-test: validate train services ## Run every test: data checks, units, NLU gate, conversations, browser, SMS, production profile
+test: lint validate train services ## Run every test: data checks, units, NLU gate, conversations, browser, SMS, production profile
 	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
 	$(BIN)/rasa test core --stories tests/stories --e2e --fail-on-prediction-errors --out results/core --quiet
@@ -57,10 +57,10 @@ bench-channels: train ## Only the channel benchmark: widget, REST and SMS latenc
 	$(BIN)/python -m bench.channels_bench
 
 bench-load: train services ## Load on the production profile: 1, 8, 32 users x REST, widget; latency, errors, memory (~6 min)
-	$(BIN)/python -m bench.load_bench --channels rest,widget --concurrency 1,8,32 --duration 30
+	$(BIN)/python -m bench.load --channels rest,widget --concurrency 1,8,32 --duration 30
 
 soak: train services ## 10 minutes of mixed load on the production profile; p95 per minute, memory at start and end
-	$(BIN)/python -m bench.load_bench --soak 10
+	$(BIN)/python -m bench.load --soak 10
 
 fuzz: train services ## 10,000 generated hostile inputs per channel (REST, widget, SMS) against the production profile
 	$(BIN)/python -m bench.fuzz --count 10000
@@ -68,8 +68,9 @@ fuzz: train services ## 10,000 generated hostile inputs per channel (REST, widge
 shell: train ## Chat with the assistant in the terminal (starts the action server too)
 	@source scripts/local_env.sh && $(BIN)/python -m bot.launch.local shell
 
-lint: setup ## ruff on the Python code
+lint: setup ## ruff on the Python code; mypy on the shared core and the services (pyproject.toml)
 	$(BIN)/ruff check actions bot bench scripts tests
+	$(BIN)/mypy
 
 lock: ## Re-resolve requirements.in into requirements.lock (needs network to PyPI)
 	@scripts/lock.sh

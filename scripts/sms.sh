@@ -10,15 +10,14 @@ fi
 export TWILIO_AUTH_TOKEN
 exec .venv/bin/python - "${1:?usage: scripts/sms.sh TEXT [FROM]}" "${2:-+4520304050}" \
   "${SMS_WEBHOOK_URL:-http://127.0.0.1:${RASA_PORT:-5005}/webhooks/sms/webhook}" <<'PY'
-import base64, hashlib, hmac, os, sys, uuid
+import os, sys, uuid
 import requests
+from twilio.request_validator import RequestValidator
 
 text, sender, url = sys.argv[1:4]
 form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": os.environ.get("TWILIO_ACCOUNT_SID", "AClocal"),
         "From": sender, "To": os.environ.get("TWILIO_FROM_NUMBER", "+4570000000"), "Body": text}
-# Twilio's signature: HMAC-SHA1 over the URL and the fields sorted by name.
-data = url + "".join(name + form[name] for name in sorted(form))
-signature = base64.b64encode(hmac.new(os.environ["TWILIO_AUTH_TOKEN"].encode(), data.encode(), hashlib.sha1).digest())
-reply = requests.post(url, data=form, headers={"X-Twilio-Signature": signature.decode()}, timeout=60)
+signature = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"]).compute_signature(url, form)
+reply = requests.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=60)
 print(reply.status_code, reply.text)
 PY

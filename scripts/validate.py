@@ -42,6 +42,9 @@ def check_knowledge() -> bool:
 
 
 def main() -> int:
+    if subprocess.run([sys.executable, "-m", "bot.core.profile"], cwd=ROOT).returncode != 0:
+        print("validate: FAILED (municipality profiles)")
+        return 1
     if not check_knowledge():
         print("validate: FAILED (knowledge base)")
         return 1

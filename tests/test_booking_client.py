@@ -1,5 +1,5 @@
-"""The actions' booking client and outbox against the real running booking service,
-and against a service that is down or too slow."""
+"""The booking client (the actions' and the desk's) and outbox against the real running
+booking service, and against a service that is down, too slow or not a booking service."""
 
 import threading
 import time
@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.booking.client import (
     BookingClient,
+    BookingError,
     BookingNotFound,
     BookingRejected,
     BookingRequest,
@@ -63,6 +64,48 @@ def test_a_refused_request_is_not_retried_as_if_the_service_were_down(client):
     with pytest.raises(BookingRejected) as refused:
         client.book(BookingRequest("penge", "sms", 22, "ok"), slot.start, "client-key-0003")  # sms without a phone
     assert refused.value.status == 422
+
+
+def test_staff_see_bookings_with_contact_details_and_open_contact_requests(client, service):
+    slot = free(client, 13)[0]
+    request = BookingRequest(**{**REQUEST.__dict__, "email": "staff-view@example.dk", "conversation_id": "staff-view-1"})
+    booking = client.book(request, slot.start, "client-key-0004")
+    client.request_contact(request, "no_free_time", "client-key-0005", preferred_start=slot.start)
+
+    seen = next(b for b in client.staff_bookings("booked") if b.code == booking.code)
+    assert (seen.starts_at, seen.email, seen.first_name) == (slot.start, "staff-view@example.dk", "Ali")
+    assert (seen.consent_text, seen.conversation_id, seen.topic) == ("Er det ok?", "staff-view-1", "penge")
+    assert booking.code not in {b.code for b in client.staff_bookings("cancelled")}
+    wishes = [r for r in client.contact_requests("open") if r["conversation_id"] == "staff-view-1"]
+    assert len(wishes) == 1 and wishes[0]["reason"] == "no_free_time"
+
+    refused = BookingClient(base_url=service.url, token="y" * 32)
+    with pytest.raises(BookingError):  # the family the desk catches: a wrong token is refused, not down
+        refused.staff_bookings()
+
+
+def test_an_answer_that_is_not_a_list_counts_as_unavailable_for_staff_calls():
+    class NotTheService(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            body = b"<html>proxy page</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotTheService)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        odd = BookingClient(base_url=f"http://127.0.0.1:{server.server_port}", token="x" * 32)
+        with pytest.raises(BookingUnavailable):
+            odd.staff_bookings()
+        with pytest.raises(BookingUnavailable):
+            odd.contact_requests()
+    finally:
+        server.shutdown()
 
 
 def test_a_stopped_service_is_reported_quickly():

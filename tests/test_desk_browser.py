@@ -1,4 +1,4 @@
-"""The served desk (`python -m bot.services.desk serve` in a subprocess, tests/desk_support.Desk)
+"""The served desk (`python -m bot.services.desk serve` in a subprocess, tests/harness/desk.py)
 in Debian's Chromium driven by Playwright: a failed login, a login, a case from a seeded
 tracker store with a script payload shown as text, closing the case."""
 

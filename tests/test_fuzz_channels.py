@@ -1,4 +1,4 @@
-"""The channels under hostile input, in the test suite: a reduced run of bench/fuzz.py.
+"""The channels under hostile input, in the test suite: a reduced run of bench/fuzz/.
 
 Why: REST, the widget's socket and the SMS webhook are open to anyone. Every generated
 input (empty, whitespace, 10,000 characters, emoji, zero-width and bidi characters, HTML,
@@ -18,21 +18,14 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from bench.fuzz import (
-    CHANNELS,
-    REST_MUTATIONS,
-    SMS_MUTATIONS,
-    TEXT_KINDS,
-    WIDGET_MUTATIONS,
-    ChannelReport,
-    Target,
-    dev_target,
-    fuzz_channel,
-    log_offsets,
-    log_summary,
-    production_target,
-    scan_logs,
-)
+from bench.fuzz.cases import ChannelReport
+from bench.fuzz.channels import CHANNELS, fuzz_channel
+from bench.fuzz.generators import TEXT_KINDS
+from bench.fuzz.logs import log_offsets, log_summary, scan_logs
+from bench.fuzz.rest import REST_MUTATIONS
+from bench.fuzz.sms import SMS_MUTATIONS
+from bench.fuzz.targets import Target, dev_target, production_target
+from bench.fuzz.widget import WIDGET_MUTATIONS
 from tests.harness.services import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]

@@ -10,7 +10,10 @@ import threading
 
 import pytest
 
-from bench.load_bench import Sampler, Target, bench_run, parse_args
+from bench.load.options import parse_args
+from bench.load.processes import Sampler
+from bench.load.runs import bench_run
+from bench.load.targets import Target
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 

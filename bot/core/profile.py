@@ -1,24 +1,47 @@
-"""The municipality profile: everything local to one municipality, read from YAML."""
+"""The municipality profile: everything local to one municipality, read from YAML and checked.
+
+`python -m bot.core.profile` checks every file in profiles/ (exit 1 on any error);
+`python -m bot.core.profile --current` only the one $VEJVISER_PROFILE names, so a launcher
+can refuse to start anything on an invalid profile.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
 from bot.core.dates import OpeningHours
-from bot.core.paths import PROFILES_DIR
+from bot.core.paths import PROFILES_DIR, PROJECT_ROOT
+from bot.core.profile_schema import ProfileSchemaError, check
 
 DEFAULT_PROFILE = PROFILES_DIR / "aalborg.yml"
 PROFILE_ENV = "VEJVISER_PROFILE"
 
 
 class ProfileError(ValueError):
-    """The profile file is missing a required value."""
+    """The profile is not valid; the message is one line naming the file and the field."""
+
+
+@dataclass(frozen=True)
+class AdvisorEntry:
+    """One advisor as the profile lists them; the booking service seeds its table from these."""
+
+    key: str
+    display_name: str
+    team: str
+    topics: Tuple[str, ...]
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> AdvisorEntry:
+        topics = tuple(str(topic) for topic in data.get("topics") or [])
+        return cls(str(data["key"]), str(data["display_name"]), str(data["team"]), topics)
 
 
 @dataclass(frozen=True)
@@ -27,9 +50,12 @@ class MunicipalityProfile:
     municipality_name: str
     unit_name: str
     contact_name: str
+    # What the assistant says: the value when verified, otherwise where to find it.
     address: str
     phone: str
     website: str
+    address_verified: bool
+    phone_verified: bool
     age_min: int
     age_max: int
     opening_hours_verified: bool
@@ -40,39 +66,40 @@ class MunicipalityProfile:
     conversation_retention_days: int
     closed_case_retention_days: int
     handoff_wait_minutes: int
+    advisors: Tuple[AdvisorEntry, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> MunicipalityProfile:
         try:
-            contact = data["contact"]
-            hours = data.get("opening_hours") or {}
-            privacy = data.get("privacy") or {}
-            profile = cls(
-                profile_id=str(data["id"]),
-                municipality_name=str(data["municipality_name"]),
-                unit_name=str(data["unit_name"]),
-                contact_name=str(contact["name"]),
-                address=str(contact["address"]),
-                phone=str(contact["phone"]),
-                website=str(contact["website"]),
-                age_min=int(data["age_range"]["min"]),
-                age_max=int(data["age_range"]["max"]),
-                opening_hours_verified=bool(hours.get("verified", False)),
-                opening_hours_text=str(hours.get("text") or ""),
-                services={k: bool(v) for k, v in (data.get("services") or {}).items()},
-                hours=OpeningHours.from_profile(data),
-                booking_retention_days=int(privacy.get("booking_retention_days", 30)),
-                conversation_retention_days=int(privacy.get("conversation_retention_days", 30)),
-                closed_case_retention_days=int(privacy.get("closed_case_retention_days", 90)),
-                handoff_wait_minutes=int((data.get("handoff") or {}).get("expected_wait_minutes", 15)),
-            )
-        except (KeyError, TypeError, ValueError) as missing:
-            raise ProfileError(f"municipality profile lacks {missing}") from missing
-        if profile.age_min >= profile.age_max:
-            raise ProfileError("age_range.min must be below age_range.max")
-        if profile.opening_hours_verified and not profile.opening_hours_text:
-            raise ProfileError("verified opening hours need opening_hours.text")
-        return profile
+            checked = check(data)
+        except ProfileSchemaError as problem:
+            raise ProfileError(str(problem)) from None
+        contact, hours, privacy = checked.contact, checked.opening_hours, checked.privacy
+        # Unverified values are never stated: the assistant sends the user to the website.
+        phone = contact.phone.stated or f"det nummer, der står på {contact.website}"
+        address = contact.address.stated or f"se adressen på {contact.website}"
+        return cls(
+            profile_id=checked.id,
+            municipality_name=checked.municipality_name,
+            unit_name=checked.unit_name,
+            contact_name=contact.name,
+            address=address,
+            phone=phone,
+            website=contact.website,
+            address_verified=contact.address.verified,
+            phone_verified=contact.phone.verified,
+            age_min=checked.age_range.min,
+            age_max=checked.age_range.max,
+            opening_hours_verified=hours.verified,
+            opening_hours_text=hours.text,
+            services=checked.services.dict(),
+            hours=OpeningHours.from_profile(data),
+            advisors=tuple(AdvisorEntry.from_mapping(advisor.dict(exclude={"verified"})) for advisor in checked.advisors),
+            booking_retention_days=privacy.booking_retention_days,
+            conversation_retention_days=privacy.conversation_retention_days,
+            closed_case_retention_days=privacy.closed_case_retention_days,
+            handoff_wait_minutes=checked.handoff.expected_wait_minutes,
+        )
 
     def slot_values(self) -> Dict[str, Any]:
         """The values the responses use, keyed by slot name (see domain.yml)."""
@@ -93,12 +120,68 @@ class MunicipalityProfile:
         }
 
 
+def shown(path: Path) -> str:
+    """The path as the error line shows it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def load_profile(path: Path) -> MunicipalityProfile:
-    with path.open(encoding="utf-8") as handle:
-        return MunicipalityProfile.from_mapping(yaml.safe_load(handle) or {})
+    """The checked profile; ProfileError "<file>: <field>: <problem>" when it is not valid."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as error:
+        raise ProfileError(f"{shown(path)}: cannot be read ({error.strerror or error})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ProfileError(f"{shown(path)}: is not valid YAML{line}") from None
+    try:
+        return MunicipalityProfile.from_mapping(data)
+    except ProfileError as problem:
+        raise ProfileError(f"{shown(path)}: {problem}") from None
+
+
+def profile_path(env: Optional[Mapping[str, str]] = None) -> Path:
+    """The file $VEJVISER_PROFILE names, Aalborg's by default."""
+    env = os.environ if env is None else env
+    return Path(env.get(PROFILE_ENV) or DEFAULT_PROFILE)
 
 
 @lru_cache(maxsize=1)
 def current_profile() -> MunicipalityProfile:
     """The profile named by $VEJVISER_PROFILE, Aalborg's by default (read once)."""
-    return load_profile(Path(os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE))
+    return load_profile(profile_path())
+
+
+def check_files(paths: List[Path]) -> List[str]:
+    """One error line per invalid file; empty when all are valid."""
+    errors = []
+    for path in paths:
+        try:
+            load_profile(path)
+        except ProfileError as problem:
+            errors.append(str(problem))
+    return errors
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.core.profile", description="Check municipality profiles.")
+    parser.add_argument("files", nargs="*", type=Path, help="profiles to check (default: every file in profiles/)")
+    parser.add_argument("--current", action="store_true", help=f"check only the profile ${PROFILE_ENV} names")
+    args = parser.parse_args(argv)
+    paths = [profile_path()] if args.current else args.files or sorted(PROFILES_DIR.glob("*.yml"))
+    errors = check_files(paths)
+    for line in errors:
+        print(line, file=sys.stderr)
+    if not errors:
+        print(f"profiles: {len(paths)} valid ({', '.join(shown(p) for p in paths)})")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

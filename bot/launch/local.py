@@ -24,6 +24,7 @@ import sys
 from typing import Dict, List, Mapping, Optional, Tuple
 
 from bot.core.paths import PROJECT_ROOT
+from bot.core.profile import ProfileError, load_profile, profile_path
 from bot.launch.processes import HOST, PROCESSES, migration_commands
 from bot.launch.supervise import Supervised
 
@@ -154,6 +155,11 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("mode", nargs="?", default="run", choices=["run", "shell"])
     args = parser.parse_args(argv)
     env = local_environment(os.environ)
+    try:  # nothing starts on an invalid municipality profile ($VEJVISER_PROFILE): one line says what is wrong
+        load_profile(profile_path(env))
+    except ProfileError as error:
+        print(error, file=sys.stderr)
+        return 1
     return run(env) if args.mode == "run" else shell(env)
 
 

@@ -95,7 +95,7 @@ PROCESSES: Dict[str, ProcessSpec] = _entries(
 # Schema changes, run once before the servers start (several processes would race on a new database).
 MIGRATIONS: Tuple[Tuple[str, ...], ...] = (
     ("bot.services.booking", "migrate"),
-    ("bot.services.desk", "manage", "migrate", "--no-input"),
+    ("bot.services.desk", "migrate", "--no-input"),
 )
 
 

@@ -235,16 +235,11 @@ class Desk:
         wait_for(f"{self.url}/health", self.process, timeout=60)
 
     def create_user(self, username: str, password: str = PASSWORD, role: str = "advisor") -> None:
-        """An admin through create-admin; an advisor through the manage passthrough."""
+        """An admin through create_admin; an advisor through create_user."""
         if role == "admin":
-            command = ["create-admin", "--username", username]
+            command = ["create_admin", "--username", username]
         else:
-            code = (
-                "from django.contrib.auth.models import Group, User; import os; "
-                f"u = User.objects.create_user({username!r}, password=os.environ['DESK_ADMIN_PASSWORD']); "
-                "u.groups.add(Group.objects.get_or_create(name='advisor')[0])"
-            )
-            command = ["manage", "shell", "-c", code]
+            command = ["create_user", "--username", username, "--role", role]
         subprocess.run(
             [str(BIN / "python"), "-m", "bot.services.desk", *command],
             cwd=ROOT,

@@ -7,15 +7,20 @@ import base64
 import hashlib
 import hmac
 import uuid
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 from bot.services.sms_gateway.server import LocalGateway
 
 
-def independent_signature(token: str, url: str, params: Dict[str, str]) -> str:
+def independent_signature(token: str, url: str, params: Mapping[str, Union[str, Sequence[str]]]) -> str:
     """Twilio's documented algorithm, written again here so the tests do not check the
-    channel's code against itself."""
-    data = url + "".join(f"{name}{params[name]}" for name in sorted(params))
+    channel's code against itself. A value may be a list (a repeated name, as parse_qs
+    gives): its values are appended sorted."""
+    data = url
+    for name in sorted(params):
+        values = params[name]
+        for value in [values] if isinstance(values, str) else sorted(values):
+            data += name + value
     return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
 
 

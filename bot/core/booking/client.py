@@ -1,5 +1,5 @@
-"""The one way the actions talk to the booking service: typed values in and out,
-timeouts on every call, bounded retries, and one exception family the actions catch.
+"""The one way the actions and the staff desk talk to the booking service: typed values
+in and out, timeouts on every call, bounded retries, and one exception family they catch.
 
 Calls are blocking (requests); actions run them with `asyncio.to_thread` so the action
 server's event loop keeps serving other conversations meanwhile."""
@@ -96,6 +96,52 @@ class Booking:
 
 
 @dataclass(frozen=True)
+class StaffBooking:
+    """A booking as staff see it: with the contact details and consent the young person gave."""
+
+    code: str
+    starts_at: Optional[datetime]
+    ends_at: Optional[datetime]
+    status: str
+    channel: str
+    topic: str
+    age: Optional[int]
+    first_name: Optional[str]
+    phone: Optional[str]
+    email: Optional[str]
+    consent_text: str
+    created_at: Optional[datetime]
+    conversation_id: Optional[str]
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> StaffBooking:
+        return cls(
+            code=str(data.get("code") or ""),
+            starts_at=_when(data.get("start") or data.get("starts_at")),
+            ends_at=_when(data.get("end") or data.get("ends_at")),
+            status=str(data.get("status") or ""),
+            channel=str(data.get("channel") or ""),
+            topic=str(data.get("topic") or ""),
+            age=data.get("age") if isinstance(data.get("age"), int) else None,
+            first_name=data.get("first_name"),
+            phone=data.get("phone"),
+            email=data.get("email"),
+            consent_text=str(data.get("consent_text") or ""),
+            created_at=_when(data.get("created_at")),
+            conversation_id=data.get("conversation_id") or None,
+        )
+
+
+def _when(value: Any) -> Optional[datetime]:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
 class SlotQuery:
     topic: str
     first_day: date
@@ -168,6 +214,13 @@ class BookingClient:
         path = f"/v1/conversations/{quote(conversation_id, safe='')}/erase"
         return int(self._call("POST", path)["erased"])
 
+    # --- staff calls (the desk) ------------------------------------------------
+    def staff_bookings(self, status: str = "booked") -> List[StaffBooking]:
+        return [StaffBooking.from_json(row) for row in self._rows("/v1/bookings", status)]
+
+    def contact_requests(self, status: str = "open") -> List[Dict[str, Any]]:
+        return self._rows("/v1/contact-requests", status)
+
     def healthy(self) -> bool:
         try:
             return self.session.get(f"{self.base_url}/health", timeout=self.timeout).ok
@@ -175,7 +228,15 @@ class BookingClient:
             return False
 
     # --- transport -------------------------------------------------------------
-    def _call(self, method: str, path: str, key: Optional[str] = None, **kwargs: Any) -> Dict[str, Any]:
+    def _rows(self, path: str, status: str) -> List[Dict[str, Any]]:
+        data: Any = self._call("GET", path, params={"status": status})
+        if not isinstance(data, list):
+            # Not the service's answer (a proxy's page, a wrong URL): as good as down.
+            log.warning("booking service call GET %s gave no list", path.split("/")[2])
+            raise BookingUnavailable("unexpected answer")
+        return [row for row in data if isinstance(row, dict)]
+
+    def _call(self, method: str, path: str, key: Optional[str] = None, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"}
         if key:
             headers["Idempotency-Key"] = key
@@ -211,13 +272,15 @@ def _code_path(code: str) -> str:
     return cleaned
 
 
-def _result(response: requests.Response) -> Dict[str, Any]:
+def _result(response: requests.Response) -> Any:
     try:
         data = response.json()
     except ValueError:
         data = {}
     if response.ok:
         return data
+    if not isinstance(data, dict):
+        data = {}
     error, message = data.get("error", "http_error"), data.get("message", response.reason)
     if response.status_code == 404 and error == "booking_not_found":
         raise BookingNotFound(message)

@@ -158,7 +158,8 @@ class OpeningHours:
         if not isinstance(closed_raw, (list, tuple)):
             raise ValueError(f"extra_closed_days: must be a list of 'MM-DD' strings, got {closed_raw!r}")
         closed = frozenset(parse_month_day(value, f"extra_closed_days[{index}]") for index, value in enumerate(closed_raw))
-        return cls(weekly=weekly, extra_closed_days=closed, tz=_zone(profile.get("timezone") or DEFAULT_TIMEZONE))
+        rows = tuple(tuple(weekly[day]) for day in range(7))
+        return cls(weekly=rows, extra_closed_days=closed, tz=_zone(profile.get("timezone") or DEFAULT_TIMEZONE))
 
     def closed_reason(self, day: date) -> Optional[str]:
         """Why the unit is closed on `day`, or None when it has opening hours that day.

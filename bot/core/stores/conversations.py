@@ -194,7 +194,7 @@ class ConversationStore:
             return []
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(ERASURES).order_by(ERASURES.c.id))
-            return [(row.id, row.sender_id, _moment(row.erased_at)) for row in rows]
+            return [(row.id, row.sender_id, datetime.fromtimestamp(row.erased_at, tz=timezone.utc)) for row in rows]
 
     def forget_erasure(self, erasure_id: int) -> None:
         with self.engine.begin() as conn:

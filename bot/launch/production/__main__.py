@@ -82,7 +82,7 @@ def main() -> int:
             **env,
             "DESK_DATABASE_URL": LocalPostgres.url_for(env["POSTGRES_PASSWORD"], Ports().postgres, "vejviser_desk"),
         }
-        command = [sys.executable, "-m", "bot.services.desk", "create-user", "--username", args.name, "--role", args.role]
+        command = [sys.executable, "-m", "bot.services.desk", "create_user", "--username", args.name, "--role", args.role]
         return subprocess.call(command, cwd=ROOT, env=desk_env)
 
     local_sms = not env.get("TWILIO_API_URL") and env.get("VEJVISER_LOCAL_SMS_GATEWAY", "1") == "1"

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
+from bot.core.profile import ProfileError, load_profile, profile_path
 from bot.launch.processes import HOST, PROCESSES, migration_commands
 from bot.launch.production import secrets as production_secrets
 from bot.launch.production import servers
@@ -124,6 +125,10 @@ class ProductionStack:
             raise SystemExit(f"production profile needs Debian packages: apt-get install {' '.join(missing)}")
         if not self.model.exists():
             raise SystemExit(f"no trained model at {self.model}: run make train")
+        try:
+            load_profile(profile_path(self.given_env))
+        except ProfileError as error:
+            raise SystemExit(f"production profile refused: {error}") from None
         for directory in (self.log_dir, self.run_dir):
             directory.mkdir(parents=True, exist_ok=True)
         try:

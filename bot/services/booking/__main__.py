@@ -28,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
 
         migrate(settings.database_url)
         return 0
+    from bot.core.profile import ProfileError, load_profile
+
+    try:
+        load_profile(settings.profile_path)
+    except ProfileError as error:
+        print(f"booking service: {error}", file=sys.stderr)
+        return 2
     import uvicorn
 
     from bot.services.booking.api import create_app

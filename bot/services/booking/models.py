@@ -4,11 +4,12 @@ with offsets. The schema itself is created by the Alembic migrations, never by c
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+Base: Any = declarative_base()  # a class made at run time: a type checker cannot follow it
 
 BOOKED, CANCELLED = "booked", "cancelled"
 OPEN, HANDLED = "open", "handled"

@@ -121,9 +121,12 @@ class DeskConfig:
         database_url = env.get("DESK_DATABASE_URL") or "sqlite:///var/desk.db"
         django_database(database_url)  # fails fast on a URL we cannot use
         # Only the municipality profile sets the periods: the bot tells users the same numbers.
-        from bot.core.profile import current_profile
+        from bot.core.profile import ProfileError, current_profile
 
-        profile = current_profile()
+        try:
+            profile = current_profile()
+        except ProfileError as error:  # the desk refuses to start on an invalid profile
+            raise DeskConfigError(str(error)) from None
         conversation_days, closed_days = profile.conversation_retention_days, profile.closed_case_retention_days
         sms_path = Path(env.get("SMS_STORE_PATH") or SMS_DEFAULT_PATH)
         return cls(

@@ -68,7 +68,7 @@ class LocalGateway:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def start_in_thread(self) -> "LocalGateway":
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

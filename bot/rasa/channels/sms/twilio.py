@@ -1,22 +1,20 @@
 """Twilio as the SMS gateway: webhook signatures, inbound form fields, the Messages API.
 
-No twilio package: the signature is a few lines of hmac, and the API one form POST.
-Signature (https://www.twilio.com/docs/usage/security#validating-requests): HMAC-SHA1
-with the auth token as key over the full URL Twilio called, followed by every POST
-parameter sorted by name with name and value appended, base64-encoded.
+The signature (https://www.twilio.com/docs/usage/security#validating-requests) is
+computed by the twilio package's RequestValidator (installed with Rasa); the Messages API
+is one form POST, sent with requests.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import threading
 import time
-from typing import Mapping, Optional, Set, Tuple
+from typing import List, Mapping, Optional, Set, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from twilio.request_validator import RequestValidator
 
 from bot.rasa.channels.sms.gateway import FormParams, InboundSms, SmsSendError
 
@@ -28,15 +26,18 @@ TIMEOUT = (3.05, 10.0)
 RETRY_PAUSE = 0.5
 
 
+class _MultiParams(dict):
+    """Form parameters with repeated names, shaped as RequestValidator reads them (getall,
+    like Flask's MultiDict); a plain dict of lists would be signed as one list value."""
+
+    def getall(self, name: str) -> List[str]:
+        return list(self[name])
+
+
 def twilio_signature(auth_token: str, url: str, params: FormParams) -> str:
     """The X-Twilio-Signature Twilio computes for a request to `url` with these POST
-    parameters (as twilio's own helper libraries do: names sorted, then values)."""
-    data = url
-    for name in sorted(params):
-        for value in sorted(set(params[name])):
-            data += name + value
-    digest = hmac.new(auth_token.encode("utf-8"), data.encode("utf-8"), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode("ascii")
+    parameters (names sorted, then the distinct values of each)."""
+    return RequestValidator(auth_token).compute_signature(url, _MultiParams(params))
 
 
 def _url_variants(url: str) -> Set[str]:
@@ -75,6 +76,9 @@ class TwilioGateway:
         self._session_lock = threading.Lock()
 
     # --- inbound -----------------------------------------------------------
+    # Not RequestValidator.validate: it also accepts the URL with a non-default port removed
+    # (http://host:5005/x signed as http://host/x), raises on a forged port, and compares
+    # with a loop; hence our URL variants and hmac.compare_digest around its signature.
     def verify(self, url: str, params: FormParams, headers: Mapping[str, str]) -> bool:
         if not self._auth_token:
             return False

@@ -6,8 +6,13 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from bot.core.booking.client import BookingClient
 from bot.core.stores.conversations import ConversationStore
-from bot.services.desk.cases.clients import BookingClient, RasaRelay
+from bot.services.desk.cases.rasa_relay import RasaRelay
+
+# Staff lists can be long, so a longer read than the actions' budget; no retry, since an
+# advisor sees the error and reloads the page.
+STAFF_BOOKING_TIMEOUT = (3.0, 10.0)
 
 
 @lru_cache(maxsize=4)
@@ -24,4 +29,6 @@ def relay() -> RasaRelay:
 
 
 def booking_client() -> BookingClient:
-    return BookingClient(settings.DESK.booking_url, settings.DESK.booking_token)
+    return BookingClient(
+        base_url=settings.DESK.booking_url, token=settings.DESK.booking_token, timeout=STAFF_BOOKING_TIMEOUT, attempts=1
+    )

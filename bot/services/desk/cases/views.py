@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST, require_safe
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core.booking.client import BookingError
 from bot.services.desk.cases import card
-from bot.services.desk.cases.clients import BookingUnavailable, RelayError
 from bot.services.desk.cases.forms import NoteForm, ReplyForm
 from bot.services.desk.cases.models import ACTIVE, CLOSED, OPEN, TAKEN, AuditEntry, Case, Note
+from bot.services.desk.cases.rasa_relay import RelayError
 from bot.services.desk.cases.services import booking_client, conversation_store, relay
 from bot.services.desk.cases.sync import sync_cases
 
@@ -132,9 +133,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 def bookings(request: HttpRequest) -> HttpResponse:
     try:
-        found = booking_client().bookings("booked")
+        found = booking_client().staff_bookings("booked")
         error = ""
-    except BookingUnavailable:
+    except BookingError:
         found, error = [], "Bookingsystemet svarer ikke lige nu. Prøv igen om lidt."
     rows = [
         {
@@ -156,7 +157,7 @@ def bookings(request: HttpRequest) -> HttpResponse:
             }
             for r in booking_client().contact_requests("open")
         ]
-    except BookingUnavailable:
+    except BookingError:
         wishes, error = [], "Bookingsystemet svarer ikke lige nu. Prøv igen om lidt."
     return render(request, "desk/bookings.html", {"rows": rows, "wishes": wishes, "error": error})
 
@@ -166,8 +167,8 @@ def bookings(request: HttpRequest) -> HttpResponse:
 def open_booking(request: HttpRequest, code: str) -> HttpResponse:
     """A case for a booking's conversation, to read it and answer in it (joins an active case)."""
     try:
-        booking = next((b for b in booking_client().bookings("booked") if b.code == code), None)
-    except BookingUnavailable:
+        booking = next((b for b in booking_client().staff_bookings("booked") if b.code == code), None)
+    except BookingError:
         messages.error(request, "Bookingsystemet svarer ikke lige nu. Prøv igen om lidt.")
         return redirect("bookings")
     if booking is None or not booking.conversation_id:

@@ -1,0 +1,1 @@
+"""The desk's Django management commands (in commands/), run as `python -m bot.services.desk <command>`."""

@@ -1,0 +1,1 @@
+"""serve, worker, purge, create_user and create_admin; each migrates the database first."""
