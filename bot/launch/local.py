@@ -61,9 +61,9 @@ def local_environment(given: Mapping[str, str]) -> Dict[str, str]:
     return env
 
 
-def command(name: str, env: Mapping[str, str], **values: object) -> List[str]:
+def command(name: str, env: Mapping[str, str], values: Optional[Mapping[str, object]] = None) -> List[str]:
     spec = PROCESSES[name]
-    return spec.argv(port(name, env) if spec.port_variable else None, **values)
+    return spec.argv(port(name, env) if spec.port_variable else None, values)
 
 
 def health_url(name: str, env: Mapping[str, str]) -> Optional[str]:
@@ -78,8 +78,8 @@ def run_commands(env: Mapping[str, str]) -> List[Tuple[str, List[str]]]:
     if env.get("LOCAL_SMS_GATEWAY"):
         names.append("sms-gateway")
     names += ["demo-site", "desk", "desk-worker"]
-    found = [(name, command(name, env, assistant_url=assistant_url)) for name in names]
-    return found + [("rasa", command("rasa", env, **RASA_FILES))]
+    found = [(name, command(name, env, {"assistant_url": assistant_url})) for name in names]
+    return found + [("rasa", command("rasa", env, RASA_FILES))]
 
 
 def where(env: Mapping[str, str]) -> List[str]:

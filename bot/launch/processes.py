@@ -28,10 +28,10 @@ class ProcessSpec:
     env: Mapping[str, str] = field(default_factory=dict)  # set for this process on top of the launch's
 
     def argv(
-        self, port: Optional[int] = None, python: str = sys.executable, extra: Tuple[str, ...] = (), **values: object
+        self, port: Optional[int] = None, values: Optional[Mapping[str, object]] = None, extra: Tuple[str, ...] = ()
     ) -> List[str]:
-        filled = {"host": HOST, "port": port if port is not None else self.default_port, **values}
-        return [python, "-m", self.module, *(arg.format(**filled) for arg in self.args), *extra]
+        filled = {"host": HOST, "port": port if port is not None else self.default_port, **(values or {})}
+        return [sys.executable, "-m", self.module, *(arg.format(**filled) for arg in self.args), *extra]
 
     def health_url(self, port: Optional[int] = None) -> Optional[str]:
         if self.health is None:

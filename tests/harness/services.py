@@ -8,7 +8,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional
 
 import requests
 
@@ -31,12 +31,18 @@ def base_env(**extra: str) -> Dict[str, str]:
 
 
 def supervised(
-    name: str, tmp: Path, env: Dict[str, str], port: Optional[int] = None, log: str = "", timeout: float = 180, **values: object
+    name: str,
+    tmp: Path,
+    env: Dict[str, str],
+    port: Optional[int] = None,
+    log: str = "",
+    timeout: float = 180,
+    values: Optional[Mapping[str, object]] = None,
 ) -> Supervised:
     """The table's entry `name`, started on `port` with its output in tmp/<log or name>.log.
     In the test's session: interrupting the tests stops it too."""
     spec = PROCESSES[name]
-    command = spec.argv(port, **values)
+    command = spec.argv(port, values)
     log_path = tmp / (log or f"{name}.log")
     return Supervised(name, command, {**env, **spec.env}, log_path, spec.health_url(port), timeout, own_session=False).start()
 
@@ -116,7 +122,7 @@ class Assistant:
         self.actions = supervised("actions", tmp, env, self.actions_port)
         self.relay = supervised("outbox-relay", tmp, env, log="relay.log")
         files = {"model": model, "endpoints": endpoints, "credentials": ROOT / "credentials.yml"}
-        self.rasa = supervised("rasa", tmp, env, self.rasa_port, **files)
+        self.rasa = supervised("rasa", tmp, env, self.rasa_port, values=files)
         try:
             self.actions.wait_up()
             self.rasa.wait_up()
@@ -151,9 +157,9 @@ class DemoSite:
     def __init__(self, assistant: "Assistant") -> None:
         self.url = f"http://127.0.0.1:{assistant.site_port}/"
         (assistant.tmp / "demo.log").write_text("")
-        self.server = supervised(
-            "demo-site", assistant.tmp, base_env(), assistant.site_port, log="demo.log", timeout=30, assistant_url=assistant.url
-        )
+        site = {"assistant_url": assistant.url}
+        port = assistant.site_port
+        self.server = supervised("demo-site", assistant.tmp, base_env(), port, log="demo.log", timeout=30, values=site)
         self.server.wait_up()
 
     @property

@@ -202,8 +202,8 @@ class ProductionStack:
         if self.local_sms_gateway:
             parts.append(_entry("sms-gateway", "sms-gateway", ports.sms_gateway))
         parts += [_entry("booking", "booking", ports.booking), _entry("outbox-relay", "outbox-relay")]
-        parts += [_entry(f"actions-{n}", "actions", port, ("--require-token",)) for n, port in enumerate(ports.actions, 1)]
-        parts += [_entry(f"rasa-{n}", "rasa", port, env=rasa_env, **rasa_files) for n, port in enumerate(ports.rasa, 1)]
+        parts += [_entry(f"actions-{n}", "actions", port, extra=("--require-token",)) for n, port in enumerate(ports.actions, 1)]
+        parts += [_entry(f"rasa-{n}", "rasa", port, env=rasa_env, values=rasa_files) for n, port in enumerate(ports.rasa, 1)]
         parts += [_entry("desk", "desk", ports.desk), _entry("desk-worker", "desk-worker")]
         return parts
 
@@ -241,13 +241,14 @@ def _entry(
     name: str,
     table_name: str,
     port: Optional[int] = None,
+    *,
     extra: Tuple[str, ...] = (),
     env: Optional[Mapping[str, str]] = None,
-    **values: object,
+    values: Optional[Mapping[str, object]] = None,
 ) -> Tuple[str, List[str], Optional[str], Mapping[str, str]]:
     """One process of the table (bot/launch/processes.py) as this stack runs it."""
     spec = PROCESSES[table_name]
-    return name, spec.argv(port, extra=extra, **values), spec.health_url(port), {**spec.env, **(env or {})}
+    return name, spec.argv(port, values, extra), spec.health_url(port), {**spec.env, **(env or {})}
 
 
 def wait_forever(stack: ProductionStack, on_exit: Callable[[str], None]) -> None:
