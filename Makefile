@@ -23,8 +23,8 @@ setup: ## Create .venv (Python 3.10) with the locked packages and the Danish spa
 train: setup ## Train the model when data, domain, config or NLU components changed
 	@scripts/train.sh
 
-run: train ## Start the assistant: Rasa (5005: REST, widget, SMS), actions, booking service, widget demo page (8080)
-	@scripts/run.sh
+run: train ## Start the assistant: Rasa (5005: REST, widget, SMS), actions, booking service, desk, widget demo page (8080); Ctrl-C stops all
+	@source scripts/local_env.sh && $(BIN)/python -m bot.launch.local run
 
 run-production: train services ## Production profile on one machine: PostgreSQL, Redis, nginx (:8000), 2 Rasa, 2 action servers, desk
 	$(BIN)/python -m bot.launch.production run
@@ -73,7 +73,7 @@ fuzz: train services ## 10,000 generated hostile inputs per channel (REST, widge
 	$(BIN)/python -m bench.fuzz --count 10000
 
 shell: train ## Chat with the assistant in the terminal (starts the action server too)
-	@scripts/run.sh shell
+	@source scripts/local_env.sh && $(BIN)/python -m bot.launch.local shell
 
 lint: setup ## ruff on the Python code; mypy on the shared core and the services (pyproject.toml)
 	$(BIN)/ruff check actions bot bench scripts tests

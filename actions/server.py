@@ -3,7 +3,7 @@
 `python -m actions.server --host 127.0.0.1 --port 5055`. With ACTION_SERVER_TOKEN set,
 /webhook and /actions need `Authorization: Bearer <token>` (Rasa sends it from the
 production endpoints file); /health stays open for load balancers. Without the token
-(the embedded default) the server must listen on 127.0.0.1 only, which run.sh does.
+(the embedded default) the server must listen on 127.0.0.1 only, which `make run` does.
 
 Also unlike `rasa run actions`: no CORS (no browser has business here), one worker,
 no access log, and a failing action answers 500 without echoing the request (the

@@ -1,4 +1,4 @@
-# Sourced by scripts/run.sh and `make desk-admin`: the environment of a local run.
+# Sourced by `make run`, `make shell` and `make desk-admin`: the environment of a local run.
 # Local secrets are made once in var/local-secrets.env (git-ignored, mode 600); a value
 # already set in the environment wins. Production sets every secret in the environment.
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1

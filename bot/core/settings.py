@@ -135,7 +135,7 @@ class BookingSettings(EnvSettings):
     min_notice_minutes: int = Field(60, env="BOOKING_MIN_NOTICE_MINUTES")
     horizon_days: int = Field(180, env="BOOKING_HORIZON_DAYS")
 
-    _token = secret("api_token", hint=" (scripts/run.sh makes one per run; production sets its own)")
+    _token = secret("api_token", hint=" (`make run` makes one per run; production sets its own)")
 
 
 class BookingClientSettings(EnvSettings):

@@ -1,47 +1,50 @@
-"""Starts the real services for tests, as scripts/run.sh does, on free ports with
-throw-away SQLite files, and stops them afterwards."""
+"""Starts the real services for tests from the process table `make run` uses
+(bot/launch/processes.py), on free ports with throw-away SQLite files, and stops them afterwards."""
 
 from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional
 
 import requests
 
 from bot.core.paths import PROJECT_ROOT
+from bot.launch.processes import PROCESSES, free_port
+from bot.launch.supervise import Supervised, wait_until_up
+
+__all__ = ["ROOT", "BIN", "free_port", "wait_for", "base_env", "BookingService", "Assistant", "DemoSite", "texts"]
 
 ROOT = PROJECT_ROOT
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited with {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(url)
+    wait_until_up(url, url, process, timeout)
 
 
 def base_env(**extra: str) -> Dict[str, str]:
     return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT), **extra}
+
+
+def supervised(
+    name: str,
+    tmp: Path,
+    env: Dict[str, str],
+    port: Optional[int] = None,
+    log: str = "",
+    timeout: float = 180,
+    values: Optional[Mapping[str, object]] = None,
+) -> Supervised:
+    """The table's entry `name`, started on `port` with its output in tmp/<log or name>.log.
+    In the test's session: interrupting the tests stops it too."""
+    spec = PROCESSES[name]
+    command = spec.argv(port, values)
+    log_path = tmp / (log or f"{name}.log")
+    return Supervised(name, command, {**env, **spec.env}, log_path, spec.health_url(port), timeout, own_session=False).start()
 
 
 class BookingService:
@@ -53,28 +56,27 @@ class BookingService:
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = token or secrets.token_urlsafe(32)
         self.database_url = f"sqlite:///{tmp / 'booking.db'}"
-        self.process: Optional[subprocess.Popen] = None
+        self.server: Optional[Supervised] = None
         self.start()
+
+    @property
+    def process(self) -> Optional[subprocess.Popen]:
+        return self.server.process if self.server else None
 
     def env(self) -> Dict[str, str]:
         return base_env(BOOKING_API_TOKEN=self.token, BOOKING_DATABASE_URL=self.database_url, BOOKING_URL=self.url)
 
     def start(self) -> None:
-        log = open(self.tmp / "booking.log", "a")
-        self.process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "bot.services.booking", "serve", "--port", str(self.port)],
-            cwd=ROOT,
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        wait_for(f"{self.url}/health", self.process, timeout=60)
+        if self.server is None:
+            self.server = supervised("booking", self.tmp, self.env(), self.port, timeout=60)
+        else:
+            self.server.start()
+        self.server.wait_up()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+        if self.server:
+            self.server.stop()
+            self.server.close()
 
     @property
     def headers(self) -> Dict[str, str]:
@@ -115,40 +117,15 @@ class Assistant:
             "WIDGET_ALLOWED_ORIGINS": ",".join(self.allowed_origins),
             **(extra_env or {}),
         }
-        self.logs = [open(tmp / name, "w") for name in ("actions.log", "relay.log", "rasa.log")]
-        self.actions = subprocess.Popen(
-            [BIN / "python", "-m", "actions.server", "--port", str(self.actions_port)],
-            cwd=ROOT,
-            env=env,
-            stdout=self.logs[0],
-            stderr=subprocess.STDOUT,
-        )
-        self.relay = subprocess.Popen(
-            [BIN / "python", "-m", "bot.services.outbox_relay"], cwd=ROOT, env=env, stdout=self.logs[1], stderr=subprocess.STDOUT
-        )
-        self.rasa = subprocess.Popen(
-            [
-                BIN / "rasa",
-                "run",
-                "--model",
-                str(model),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(ROOT / "credentials.yml"),
-                "--port",
-                str(self.rasa_port),
-                "--interface",
-                "127.0.0.1",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.logs[2],
-            stderr=subprocess.STDOUT,
-        )
+        for name in ("actions.log", "relay.log", "rasa.log"):
+            (tmp / name).write_text("")  # each assistant's logs start empty
+        self.actions = supervised("actions", tmp, env, self.actions_port)
+        self.relay = supervised("outbox-relay", tmp, env, log="relay.log")
+        files = {"model": model, "endpoints": endpoints, "credentials": ROOT / "credentials.yml"}
+        self.rasa = supervised("rasa", tmp, env, self.rasa_port, values=files)
         try:
-            wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
-            wait_for(f"http://127.0.0.1:{self.rasa_port}/", self.rasa)
+            self.actions.wait_up()
+            self.rasa.wait_up()
         except Exception:
             self.stop()  # a part that did not come up must not leave the others running
             raise
@@ -165,17 +142,13 @@ class Assistant:
         return response.json()
 
     def stop_actions(self) -> None:
-        self.actions.terminate()
-        self.actions.wait(timeout=30)
+        self.actions.stop()
 
     def stop(self) -> None:
-        for process in (self.rasa, self.relay, self.actions):
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=30)
+        for part in (self.rasa, self.relay, self.actions):
+            part.stop()
+            part.close()
         self.booking.stop()
-        for log in self.logs:
-            log.close()
 
 
 class DemoSite:
@@ -183,22 +156,19 @@ class DemoSite:
 
     def __init__(self, assistant: "Assistant") -> None:
         self.url = f"http://127.0.0.1:{assistant.site_port}/"
-        self.log = open(assistant.tmp / "demo.log", "w")
-        self.process = subprocess.Popen(
-            [BIN / "python", "-m", "bot.services.demo_site", "--port", str(assistant.site_port),
-             "--assistant-url", assistant.url],
-            cwd=ROOT,
-            env=base_env(),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(self.url, self.process, timeout=30)
+        (assistant.tmp / "demo.log").write_text("")
+        site = {"assistant_url": assistant.url}
+        port = assistant.site_port
+        self.server = supervised("demo-site", assistant.tmp, base_env(), port, log="demo.log", timeout=30, values=site)
+        self.server.wait_up()
+
+    @property
+    def process(self) -> Optional[subprocess.Popen]:
+        return self.server.process
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-        self.log.close()
+        self.server.stop()
+        self.server.close()
 
 
 def texts(messages: List[Dict]) -> List[str]:

@@ -1,1 +1,2 @@
-"""What the production profile runs besides Rasa and the action servers (a local PostgreSQL)."""
+"""The production profile on one machine (`python -m bot.launch.production run`): the process
+table's entries twice where it counts, behind nginx, with a local PostgreSQL and Redis."""

@@ -1,6 +1,6 @@
 """`python -m bot.services.outbox_relay`: delivers the booking outbox while the service is back.
 
-Started by scripts/run.sh beside the action server (same machine, same outbox file)."""
+Started by `make run` (bot/launch/processes.py) beside the action server (same machine, same outbox file)."""
 
 from __future__ import annotations
 
