@@ -91,7 +91,9 @@ class BookingService:
 class Assistant:
     """Rasa + action server + outbox relay + booking service, as `make run` starts them."""
 
-    def __init__(self, tmp: Path, model: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self, tmp: Path, model: Path, extra_env: Optional[Dict[str, str]] = None, start_timeout: float = 180
+    ) -> None:
         self.tmp = tmp
         self.booking = BookingService(tmp)
         self.rasa_port, self.actions_port = free_port(), free_port()
@@ -147,8 +149,8 @@ class Assistant:
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
-            wait_for(f"http://127.0.0.1:{self.rasa_port}/", self.rasa)
+            wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions, start_timeout)
+            wait_for(f"http://127.0.0.1:{self.rasa_port}/", self.rasa, start_timeout)
         except Exception:
             self.stop()  # a part that did not come up must not leave the others running
             raise
