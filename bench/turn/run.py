@@ -35,7 +35,7 @@ def measure_assistant(name: str, conversations: Sequence[Sequence[str]], users: 
     try:
         return measure(bot.say, bot.rasa.pid, conversations, users)
     finally:
-        bot.stop()
+        bot.stop(timeout=180)  # a busy machine can take a minute to shut Rasa down
 
 
 def benchmark(names: Sequence[str], conversations: Sequence[Sequence[str]], users: int) -> Dict[str, Dict[str, float]]:

@@ -170,11 +170,11 @@ class Assistant:
         self.actions.terminate()
         self.actions.wait(timeout=30)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30) -> None:
         for process in (self.rasa, self.relay, self.actions):
             if process.poll() is None:
                 process.terminate()
-                process.wait(timeout=30)
+                process.wait(timeout=timeout)
         self.booking.stop()
         for log in self.logs:
             log.close()
