@@ -48,11 +48,14 @@ def write_chart(results: Dict[str, Dict[str, float]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     names = list(results)
-    figure, axes = plt.subplots(1, len(COLUMNS), figsize=(3 * len(COLUMNS), 3.4))
-    for axis, (key, title, better) in zip(axes, COLUMNS, strict=True):
+    figure, grid = plt.subplots(2, (len(COLUMNS) + 1) // 2, figsize=(12, 6.4))
+    axes = list(grid.flat)
+    for unused in axes[len(COLUMNS) :]:
+        unused.axis("off")
+    for axis, (key, title, better) in zip(axes, COLUMNS, strict=False):
         values = [results[n][key] for n in names]
         bars = axis.bar([TITLES.get(n, n).split(" (")[0] for n in names], values, color=["#1f6f8b", "#b0b0b0"][: len(names)])
-        axis.bar_label(bars, fmt="%.0f", fontsize=8)
+        axis.bar_label(bars, labels=[f"{v:.0f}" if v >= 100 else f"{v:.3g}" for v in values], fontsize=8)
         axis.set_title(f"{title}\n({better} is better)", fontsize=9)
         axis.tick_params(axis="x", labelsize=8, rotation=15)
         axis.tick_params(axis="y", labelsize=8)
