@@ -12,7 +12,7 @@ export VEJVISER_PROFILE := profiles/$(PROFILE).yml
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run run-production production-secrets production-desk-admin services test validate shell bench bench-knowledge bench-channels bench-insight bench-load soak fuzz lint lock desk-admin
+.PHONY: help setup train run run-production production-secrets production-desk-admin services test validate shell bench bench-knowledge bench-channels bench-insight bench-load bench-turn soak fuzz lint lock desk-admin
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ bench-channels: train ## Only the channel benchmark: widget, REST and SMS latenc
 
 bench-load: train services ## Load on the production profile: 1, 8, 32 users x REST, widget; latency, errors, memory (~6 min)
 	$(BIN)/python -m bench.load --channels rest,widget --concurrency 1,8,32 --duration 30
+
+bench-turn: train ## CPU ms per message, latency, throughput, peak memory: ours vs Rasa's default config (out/bench-turn.json, .png)
+	$(BIN)/python -m bench.turn
 
 soak: train services ## 10 minutes of mixed load on the production profile; p95 per minute, memory at start and end
 	$(BIN)/python -m bench.load --soak 10

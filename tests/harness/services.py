@@ -93,7 +93,9 @@ class BookingService:
 class Assistant:
     """Rasa + action server + outbox relay + booking service, as `make run` starts them."""
 
-    def __init__(self, tmp: Path, model: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self, tmp: Path, model: Path, extra_env: Optional[Dict[str, str]] = None, start_timeout: float = 180
+    ) -> None:
         self.tmp = tmp
         self.booking = BookingService(tmp)
         self.rasa_port, self.actions_port = free_port(), free_port()
@@ -119,10 +121,10 @@ class Assistant:
         }
         for name in ("actions.log", "relay.log", "rasa.log"):
             (tmp / name).write_text("")  # each assistant's logs start empty
-        self.actions = supervised("actions", tmp, env, self.actions_port)
+        self.actions = supervised("actions", tmp, env, self.actions_port, timeout=start_timeout)
         self.relay = supervised("outbox-relay", tmp, env, log="relay.log")
         files = {"model": model, "endpoints": endpoints, "credentials": ROOT / "credentials.yml"}
-        self.rasa = supervised("rasa", tmp, env, self.rasa_port, values=files)
+        self.rasa = supervised("rasa", tmp, env, self.rasa_port, timeout=start_timeout, values=files)
         try:
             self.actions.wait_up()
             self.rasa.wait_up()
@@ -144,9 +146,9 @@ class Assistant:
     def stop_actions(self) -> None:
         self.actions.stop()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30) -> None:
         for part in (self.rasa, self.relay, self.actions):
-            part.stop()
+            part.stop(timeout)  # kills what does not stop in time: nothing is left behind
             part.close()
         self.booking.stop()
 
