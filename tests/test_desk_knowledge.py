@@ -17,7 +17,8 @@ start_desk_django()  # before the desk's views are imported
 from django.test import Client  # noqa: E402
 
 from bot.core.knowledge import load_entries  # noqa: E402
-from bot.services.desk.cases.knowledge import KNOWLEDGE_DIR_ENV, knowledge_dir  # noqa: E402
+from bot.core.settings import KNOWLEDGE_DIR_ENV  # noqa: E402
+from bot.services.desk.cases.knowledge import knowledge_dir  # noqa: E402
 
 __all__ = ["desk", "desk_services"]  # fixtures
 

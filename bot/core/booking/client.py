@@ -21,7 +21,6 @@ from bot.core.settings import DEFAULT_BOOKING_URL, BookingClientSettings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = DEFAULT_BOOKING_URL
 # (connect, read) seconds. With two attempts the user hears back within ~6 s at worst.
 DEFAULT_TIMEOUT: Tuple[float, float] = (1.0, 2.5)
 DEFAULT_ATTEMPTS = 2
@@ -168,7 +167,7 @@ class SlotQuery:
 
 @dataclass
 class BookingClient:
-    base_url: str = DEFAULT_URL
+    base_url: str = DEFAULT_BOOKING_URL
     token: str = ""
     timeout: Tuple[float, float] = DEFAULT_TIMEOUT
     attempts: int = DEFAULT_ATTEMPTS

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from bot.services.booking.settings import BookingSettings, SettingsError
+from bot.core.settings import BookingSettings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:

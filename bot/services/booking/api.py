@@ -12,10 +12,10 @@ from typing import Callable, Optional
 
 from fastapi import FastAPI
 
+from bot.core.settings import BookingSettings
 from bot.services.booking.errors import add_error_handlers
 from bot.services.booking.routes import advisors, bookings, contact_requests, health, privacy, slots
 from bot.services.booking.service import BookingService
-from bot.services.booking.settings import BookingSettings
 
 log = logging.getLogger("vejviser.booking")
 

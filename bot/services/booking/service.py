@@ -10,12 +10,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.profile import load_profile
+from bot.core.settings import BookingSettings
 from bot.services.booking.advisors import seed_advisors
 from bot.services.booking.db import make_engine, make_sessionmaker, migrate
 from bot.services.booking.errors import ApiError
 from bot.services.booking.models import BOOKED, CANCELLED, Booking, BookingEvent, ContactRequest
 from bot.services.booking.schedule import Schedule, from_utc_naive, to_utc_naive
-from bot.services.booking.settings import BookingSettings
 
 log = logging.getLogger("vejviser.booking")
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from bot.core.knowledge import KNOWLEDGE_DIR, Entry, KnowledgeError, load_entries
 from bot.core.knowledge.entries import PROFILE_SOURCE, STALE_AFTER_DAYS, Condition
 from bot.core.paths import PROJECT_ROOT
-from bot.core.settings import KNOWLEDGE_DIR_ENV, PathSettings  # noqa: F401  (the variable's name, for callers)
+from bot.core.settings import PathSettings
 from bot.services.desk.cases import card
 from bot.services.desk.cases.views import staff_only
 
